@@ -1,0 +1,1 @@
+"""Build support for the book: dependency-keyed execution, checks and benchmarks."""

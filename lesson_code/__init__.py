@@ -1,0 +1,24 @@
+"""lesson_code: the data, losses, training loops, plots and animations of the book."""
+
+from lesson_code.animation import Movie, encode_mp4, fit_animation, race_animation, video_html
+from lesson_code.data import make_line
+from lesson_code.losses import linear_mse, mse, mse_grad
+from lesson_code.plots import plot_line, plot_loss, scatter_data
+from lesson_code.training import (
+    DivergenceError,
+    History,
+    epoch_batches,
+    gradient_descent,
+    least_squares,
+    loss_path,
+    sgd,
+    steps_per_epoch,
+    train,
+)
+
+__all__ = [
+    "DivergenceError", "History", "Movie", "encode_mp4", "epoch_batches", "fit_animation",
+    "gradient_descent", "least_squares", "linear_mse", "loss_path", "make_line", "mse",
+    "mse_grad", "plot_line", "plot_loss", "race_animation", "scatter_data", "sgd",
+    "steps_per_epoch", "train", "video_html",
+]

@@ -1,0 +1,38 @@
+"""The mean squared error and its gradient, derived by hand.
+
+Taught in {ref}`ch-mse` and {ref}`ch-gradient-descent`.
+"""
+
+from __future__ import annotations
+
+from torch import Tensor
+
+from lesson_code.checks import check_regression
+
+
+def mse(y_hat: Tensor, y: Tensor) -> Tensor:
+    r"""Mean squared error, $\frac{1}{n}\sum_{i=1}^{n} (\hat y_i - y_i)^2$.
+
+    Taught in {ref}`ch-mse`.
+    """
+    if y_hat.shape != y.shape:
+        raise ValueError(
+            f"y_hat and y must have the same shape, got {tuple(y_hat.shape)} and {tuple(y.shape)}"
+        )
+    if y.numel() == 0:
+        raise ValueError("mse needs at least one value, got empty tensors")
+    return ((y_hat - y) ** 2).mean()
+
+
+def linear_mse(a: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    r"""The loss of the line $\hat y = X a$: $L(a) = \frac{1}{n}\lVert X a - y \rVert^2$."""
+    return mse(x @ a, y)
+
+
+def mse_grad(a: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    r"""Gradient of $L(a) = \frac{1}{n}\lVert X a - y\rVert^2$: $\nabla L = \frac{2}{n} X^\top (X a - y)$.
+
+    Derived by hand in {ref}`ch-gradient-descent`; equal to what ``loss.backward()`` computes.
+    """
+    check_regression(x, y, a)
+    return 2.0 / len(y) * x.T @ (x @ a - y)

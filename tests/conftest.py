@@ -1,0 +1,54 @@
+"""Shared fixtures: the repository, its chapters, and one clean build of the site per test session.
+
+Set ``BOOK_SITE=_build/html`` to check an existing build instead of building again
+(handy while writing a chapter; ``make test`` always builds clean).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from booktools import toc
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def docnames() -> list[str]:
+    return toc.docnames(ROOT)
+
+
+def clean_build(root: Path) -> subprocess.CompletedProcess:
+    """Build the book at ``root`` from nothing: no doctrees, no execution cache."""
+    build = root / "_build"
+    for name in ("html", ".doctrees", ".jupyter_cache", "jupyter_execute"):
+        shutil.rmtree(build / name, ignore_errors=True)
+    return subprocess.run(
+        [str(BIN / "jupyter-book"), "build", str(root), "--warningiserror", "--nitpick", "--keep-going"],
+        cwd=root, capture_output=True, text=True, check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    """The built site: ``_build/html`` after a clean, strict build (or ``$BOOK_SITE``)."""
+    if os.environ.get("BOOK_SITE"):
+        path = Path(os.environ["BOOK_SITE"]).resolve()
+        assert (path / "index.html").is_file(), f"BOOK_SITE={path} holds no built site"
+        return path
+    result = clean_build(ROOT)
+    if result.returncode != 0:
+        pytest.fail(f"the strict build failed (exit {result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+    return ROOT / "_build" / "html"
