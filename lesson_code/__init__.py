@@ -2,6 +2,7 @@
 
 from lesson_code.animation import Movie, encode_mp4, fit_animation, race_animation, video_html
 from lesson_code.data import make_line
+from lesson_code.explorer import explorer_data, explorer_html
 from lesson_code.losses import linear_mse, mse, mse_grad
 from lesson_code.plots import plot_line, plot_loss, scatter_data
 from lesson_code.training import (
@@ -17,7 +18,8 @@ from lesson_code.training import (
 )
 
 __all__ = [
-    "DivergenceError", "History", "Movie", "encode_mp4", "epoch_batches", "fit_animation",
+    "DivergenceError", "History", "Movie", "encode_mp4", "epoch_batches", "explorer_data", "explorer_html",
+    "fit_animation",
     "gradient_descent", "least_squares", "linear_mse", "loss_path", "make_line", "mse",
     "mse_grad", "plot_line", "plot_loss", "race_animation", "scatter_data", "sgd",
     "steps_per_epoch", "train", "video_html",
