@@ -27,8 +27,15 @@ from torch import Tensor
 
 from lesson_code.checks import check_count, check_positive, check_regression
 from lesson_code.losses import linear_mse
-from lesson_code.training import History, epoch_batches, gradient_descent, least_squares, loss_path, \
-    steps_per_epoch, train
+from lesson_code.training import (
+    History,
+    epoch_batches,
+    gradient_descent,
+    least_squares,
+    loss_path,
+    steps_per_epoch,
+    train,
+)
 
 MARKER = "data-sgd-explorer"
 """The attribute that marks an explorer in a page: the site adds ``explorer.js`` where it appears."""
@@ -185,7 +192,8 @@ def _dump(data: dict[str, Any]) -> str:
 
 def gzipped_size(data: dict[str, Any], script: Path = SCRIPT) -> int:
     """Bytes of the data's JSON plus the page script, each gzipped: what one explorer costs a reader."""
-    return len(gzip.compress(_dump(data).encode(), mtime=0)) + len(gzip.compress(script.read_bytes(), mtime=0))
+    data_bytes = len(gzip.compress(_dump(data).encode(), mtime=0))
+    return data_bytes + len(gzip.compress(script.read_bytes(), mtime=0))
 
 
 def _still_png(x: Tensor, y: Tensor, data: dict[str, Any]) -> bytes:

@@ -1,4 +1,4 @@
-"""The explorer: its embedded runs are the runs of lesson_code, its size fits the budget, bad input fails clearly."""
+"""The explorer: its runs are lesson_code's runs, it fits the size budget, bad input fails clearly."""
 
 from __future__ import annotations
 
@@ -145,7 +145,8 @@ def test_size_budget(page_html):
 def test_page_markup(page_html):
     assert "data-sgd-explorer" in page_html
     assert page_html.count("</script>") == 1  # the JSON cannot close its element early
-    alt = re.search(r'<img class="sgd-explorer-still" src="data:image/png;base64,[^"]+" alt="([^"]+)"', page_html)
+    still = r'<img class="sgd-explorer-still" src="data:image/png;base64,[^"]+" alt="([^"]+)"'
+    alt = re.search(still, page_html)
     assert alt and len(alt.group(1)) > 40
     assert "<figcaption>" in page_html
     assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", page_html)  # nothing fetched from elsewhere

@@ -62,6 +62,11 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def _is_favicon(message) -> bool:
+    """The browser asks every site for /favicon.ico by itself; the book has none, and needs none."""
+    return (message.location.get("url") or "").endswith("/favicon.ico")
+
+
 @pytest.fixture
 def open_page(explorer_chromium):
     """Open a URL in a fresh context; collect console errors and uncaught exceptions."""
@@ -72,7 +77,8 @@ def open_page(explorer_chromium):
         contexts.append(context)
         page = context.new_page()
         page.errors = []
-        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+        page.on("console", lambda m: page.errors.append(f"{m.text} ({m.location.get('url')})")
+                if m.type == "error" and not _is_favicon(m) else None)
         page.on("pageerror", lambda e: page.errors.append(str(e)))
         page.goto(url)
         return page
@@ -197,3 +203,12 @@ def test_still_picture_without_javascript(open_page, explorer_site_url):
     assert still.is_visible()
     assert len(still.get_attribute("alt")) > 40
     assert page.locator(".sgd-x-app").count() == 0
+
+
+def test_starts_by_itself_when_seen_without_reduced_motion(open_page, explorer_site_url):
+    page = open_page(f"{explorer_site_url}/{PAGE}", reduced_motion="no-preference")
+    page.wait_for_selector(".sgd-x-app")
+    page.locator(".sgd-x-views").scroll_into_view_if_needed()
+    page.wait_for_function("Number(document.querySelector('.sgd-x-readout').dataset.step) > 3")
+    assert page.get_by_role("button", name="Pause").is_visible()
+    assert page.errors == []
