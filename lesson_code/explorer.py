@@ -132,6 +132,8 @@ def explorer_data(
     seeds: Sequence[int] = (0, 1, 2),
     steps: int = 100,
     a0: Sequence[float] = (-1.0, 1.0),
+    initial_lr: float | None = None,
+    initial_batch_size: int | None = None,
 ) -> dict[str, Any]:
     """Every run of the grid ``lrs`` x ``batch_sizes`` x ``seeds``, as a dict that ``json.dumps`` accepts.
 
@@ -141,6 +143,7 @@ def explorer_data(
     (the step whose loss was no longer finite, or ``null``); a diverged run has ``k < steps``.
     Mini-batches are the same for every learning rate, so they are stored once per batch
     size and seed, in ``batches``. Every float keeps `DIGITS` significant digits.
+    The page opens on ``initial_lr`` and ``initial_batch_size`` (by default the middle ones).
     """
     if not isinstance(a0, Tensor):
         if isinstance(a0, (str, bytes)) or not isinstance(a0, Sequence):
@@ -155,6 +158,12 @@ def explorer_data(
                                     lambda b: check_count("each batch size", b, 1, n))
     seeds = _check_increasing("seeds", seeds, lambda s: check_count("each seed", s, 0))
     check_count("steps", steps, 1)
+    initial = {"lr": (len(lrs) - 1) // 2, "batch_size": (len(batch_sizes) - 1) // 2, "seed": 0}
+    for key, value, grid in (("lr", initial_lr, lrs), ("batch_size", initial_batch_size, batch_sizes)):
+        if value is not None:
+            if value not in grid:
+                raise ValueError(f"initial_{key} must be one of {grid}, got {value!r}")
+            initial[key] = grid.index(value)
     x, y, a0 = x.float(), y.float(), a0.float()
 
     runs, batches = [], {}
@@ -178,7 +187,7 @@ def explorer_data(
         "version": 1, "n": n, "steps": steps, "a0": _rounded(a0),
         "x": _rounded(x[:, 0]), "y": _rounded(y),
         "lrs": lrs, "batch_sizes": batch_sizes, "seeds": seeds,
-        "initial": {"lr": (len(lrs) - 1) // 2, "batch_size": (len(batch_sizes) - 1) // 2, "seed": 0},
+        "initial": initial,
         "contour": _contour(x, y, a0), "view": _view(a0, best),
         "batches": batches, "runs": runs,
     }
@@ -236,6 +245,8 @@ def explorer_html(
     seeds: Sequence[int] = (0, 1, 2),
     steps: int = 100,
     a0: Sequence[float] = (-1.0, 1.0),
+    initial_lr: float | None = None,
+    initial_batch_size: int | None = None,
     caption: str = ("Explore it yourself: choose a learning rate, a batch size and a seed, "
                     "then play the run or move through its steps."),
 ) -> HTML:
@@ -250,7 +261,8 @@ def explorer_html(
     """
     if not isinstance(caption, str) or not caption.strip():
         raise ValueError("an explorer needs a caption, got an empty one")
-    data = explorer_data(x, y, lrs=lrs, batch_sizes=batch_sizes, seeds=seeds, steps=steps, a0=a0)
+    data = explorer_data(x, y, lrs=lrs, batch_sizes=batch_sizes, seeds=seeds, steps=steps, a0=a0,
+                         initial_lr=initial_lr, initial_batch_size=initial_batch_size)
     size = gzipped_size(data)
     if size > BUDGET_BYTES:
         raise ValueError(

@@ -165,6 +165,8 @@ def test_page_markup(page_html):
         (dict(steps=0), ValueError, "steps must be at least 1"),
         (dict(a0=(1.0, 2.0, 3.0)), ValueError, "a must have shape (2,)"),
         (dict(a0="ab"), TypeError, "a0 must be two numbers"),
+        (dict(initial_lr=0.2), ValueError, "initial_lr must be one of"),
+        (dict(initial_batch_size=50), ValueError, "initial_batch_size must be one of"),
     ],
 )
 def test_bad_input_raises_clearly(line, change, error, words):
@@ -183,6 +185,13 @@ def test_bad_data_raises_clearly(line):
         explorer_data(torch.ones(100, 3), y, a0=(0.0, 0.0, 0.0))
     with pytest.raises(ValueError, match="caption"):
         explorer_html(x, y, caption="  ")
+
+
+def test_initial_settings(line, embedded):
+    assert embedded["initial"] == {"lr": 2, "batch_size": 1, "seed": 0}  # the middle of each grid
+    chosen = explorer_data(*line, **{**GRID, "steps": 2, "initial_lr": 3.0, "initial_batch_size": 100})
+    assert chosen["lrs"][chosen["initial"]["lr"]] == 3.0
+    assert chosen["batch_sizes"][chosen["initial"]["batch_size"]] == 100
 
 
 def test_grid_over_budget_is_refused(line):
