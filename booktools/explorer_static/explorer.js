@@ -136,7 +136,7 @@
     var fitLine = svgEl("line", { class: "sgd-x-line" }, fitPanel.plot);
 
     var floor = data.contour.floor;
-    var lo = Math.log10(floor) - 0.08, hi = Math.log10(Math.max.apply(null, data.contour.levels)) + 0.3;
+    var lo = Math.log10(floor) - 0.4, hi = Math.log10(Math.max.apply(null, data.contour.levels)) + 0.3;
     var lx = scale(0, steps, M.left, W - M.right), ly = scale(lo, hi, H - M.bottom, M.top);
     var logTicks = [];
     for (var p = Math.ceil(lo); p <= hi; p++) logTicks.push(p);
