@@ -208,6 +208,7 @@ def gzipped_size(data: dict[str, Any], script: Path = SCRIPT) -> int:
 def _still_png(x: Tensor, y: Tensor, data: dict[str, Any]) -> bytes:
     """A still picture of the initial run, for readers without JavaScript."""
     from matplotlib.figure import Figure
+    from PIL import Image
 
     from lesson_code.plots import plot_line, scatter_data
 
@@ -233,7 +234,10 @@ def _still_png(x: Tensor, y: Tensor, data: dict[str, Any]) -> bytes:
     path_ax.set(title="Path over the loss contours", xlabel="$a_1$", ylabel="$a_2$")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    # a palette of 64 colours is plenty for lines and dots, and a third of the bytes
+    small = io.BytesIO()
+    Image.open(buffer).convert("RGB").quantize(colors=64).save(small, format="png", optimize=True)
+    return small.getvalue()
 
 
 def explorer_html(

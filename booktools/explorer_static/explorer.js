@@ -110,16 +110,15 @@
       });
       return { input: input, show: show };
     }
-    var sliders = [
-      slider("lr", "Learning rate", data.lrs.length - 1, function (i) { return fmt(data.lrs[i]); }),
-      slider("batch", "Batch size", data.batch_sizes.length - 1, function (i) {
-        return data.batch_sizes[i] === n ? n + " (all)" : String(data.batch_sizes[i]);
-      }),
-      slider("seed", "Seed", data.seeds.length - 1, function (i) {
-        return String(data.seeds[i]) + (data.batch_sizes[state.batch] === n ? " (unused)" : "");
-      }),
-      slider("step", "Step", steps, function (i) { return i + " of " + steps; })
-    ];
+    // A slider with a single position says nothing: there is none for a grid of one batch size,
+    // and none for the seed when every batch is the whole data (the seed then plays no part).
+    var sliders = [slider("lr", "Learning rate", data.lrs.length - 1, function (i) { return fmt(data.lrs[i]); })];
+    if (data.batch_sizes.length > 1) sliders.push(slider("batch", "Batch size", data.batch_sizes.length - 1,
+      function (i) { return data.batch_sizes[i] === n ? n + " (all)" : String(data.batch_sizes[i]); }));
+    if (data.batch_sizes[0] < n && data.seeds.length > 1) sliders.push(slider("seed", "Seed", data.seeds.length - 1,
+      function (i) { return String(data.seeds[i]) + (data.batch_sizes[state.batch] === n ? " (unused)" : ""); }));
+    var stepSlider = slider("step", "Step", steps, function (i) { return i + " of " + steps; });
+    sliders.push(stepSlider);
     var play = htmlEl("button", { type: "button", class: "sgd-x-play", "aria-controls": id + "-readout" },
                       controls, "Play");
     var readout = htmlEl("p", { class: "sgd-x-readout", id: id + "-readout", "aria-live": "polite" }, app);
@@ -265,7 +264,7 @@
       if (now - last >= STEP_MS) {
         last = now;
         state.step += 1;
-        sliders[3].input.value = state.step;
+        stepSlider.input.value = state.step;
         render();
         if (state.step >= steps) { stop(); return; }
       }
@@ -273,7 +272,7 @@
     }
     function start() {
       if (timer !== null) return;
-      if (state.step >= steps) { state.step = 0; sliders[3].input.value = 0; render(); }
+      if (state.step >= steps) { state.step = 0; stepSlider.input.value = 0; render(); }
       play.textContent = "Pause";
       readout.setAttribute("aria-busy", "true");  // announce where it stops, not every step
       last = performance.now();

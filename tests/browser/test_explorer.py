@@ -212,3 +212,31 @@ def test_starts_by_itself_when_seen_without_reduced_motion(open_page, explorer_s
     page.wait_for_function("Number(document.querySelector('.sgd-x-readout').dataset.step) > 3")
     assert page.get_by_role("button", name="Pause").is_visible()
     assert page.errors == []
+
+
+def test_a_grid_of_full_batches_shows_no_batch_or_seed_slider(open_page, tmp_path: Path):
+    """The page script on a chapter's smaller grid: full-batch gradient descent only."""
+    from lesson_code import explorer_html, make_line
+
+    static = Path(__file__).resolve().parents[2] / "booktools" / "explorer_static"
+    figure = explorer_html(*make_line(), lrs=(0.1, 0.3, 3.0), batch_sizes=(100,), seeds=(0,), steps=30,
+                           initial_lr=0.1).data
+    html = tmp_path / "grid.html"
+    html.write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A smaller grid</title>'
+        f'<link rel="stylesheet" href="{(static / "explorer.css").as_uri()}">'
+        f'<script defer src="{(static / "explorer.js").as_uri()}"></script></head>'
+        f"<body><main>{figure}</main></body></html>", encoding="utf-8")
+    page = open_page(html.as_uri(), reduced_motion="reduce")
+    page.wait_for_selector(".sgd-x-app")
+    assert page.locator(".sgd-x-control label").all_text_contents() == ["Learning rate", "Step"]
+    data = embedded(page)
+    page.get_by_label("Step", exact=True).focus()
+    page.keyboard.press("End")
+    page.get_by_label("Learning rate").focus()
+    page.keyboard.press("ArrowRight")
+    run = run_for(data, 1, 0, 0)
+    shown = readout(page)
+    assert "(full batch)" in shown["text"]
+    assert float(shown["a1"]) == pytest.approx(run["a1"][30], rel=1e-9)
+    assert page.errors == []
