@@ -3,7 +3,14 @@
 from lesson_code.animation import Movie, encode_mp4, fit_animation, race_animation, video_html
 from lesson_code.data import make_line
 from lesson_code.losses import linear_mse, mse, mse_grad
-from lesson_code.plots import plot_line, plot_loss, scatter_data
+from lesson_code.plots import plot_line, plot_loss, plot_params, scatter_data
+from lesson_code.stability import (
+    condition_number,
+    hessian_eigenvalues,
+    hessian_linear_mse,
+    loss_grid,
+    max_stable_lr,
+)
 from lesson_code.training import (
     DivergenceError,
     History,
@@ -21,4 +28,7 @@ __all__ = [
     "gradient_descent", "least_squares", "linear_mse", "loss_path", "make_line", "mse",
     "mse_grad", "plot_line", "plot_loss", "race_animation", "scatter_data", "sgd",
     "steps_per_epoch", "train", "video_html",
+    # the shape of the loss: ch-learning-rate, ch-loss-surface
+    "condition_number", "hessian_eigenvalues", "hessian_linear_mse", "loss_grid", "max_stable_lr",
+    "plot_params",
 ]

@@ -48,3 +48,20 @@ def plot_loss(ax: Axes, losses: Tensor, *, log: bool = True, **kwargs) -> Line2D
         ax.set_yscale("log")
     ax.grid(True, which="major", alpha=0.3)
     return line
+
+
+def plot_params(ax: Axes, history, *, target: Tensor | None = None, names: Sequence[str] = ("$a_1$", "$a_2$")
+                ) -> list[Line2D]:
+    """Draw each parameter of a run against the step number; dashed lines mark ``target`` if given."""
+    colors = (FIT_COLOR, DATA_COLOR, GUESS_COLOR, SGD_COLOR)
+    drawn: list[Line2D] = []
+    steps = range(len(history.params))
+    for i, name in enumerate(names):
+        color = colors[i % len(colors)]
+        (line,) = ax.plot(steps, history.params[:, i].numpy(), color=color, linewidth=1.8, label=name)
+        drawn.append(line)
+        if target is not None:
+            drawn.append(ax.axhline(float(target[i]), color=color, linestyle="--", linewidth=1, alpha=0.7))
+    ax.set_xlabel("step")
+    ax.set_ylabel("parameter value")
+    return drawn
