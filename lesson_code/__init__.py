@@ -3,7 +3,16 @@
 from lesson_code.animation import Movie, encode_mp4, fit_animation, race_animation, video_html
 from lesson_code.data import make_line
 from lesson_code.losses import linear_mse, mse, mse_grad
-from lesson_code.plots import plot_line, plot_loss, plot_params, scatter_data
+from lesson_code.momentum import heavy_ball
+from lesson_code.plots import (
+    mark_point,
+    plot_line,
+    plot_loss,
+    plot_loss_contours,
+    plot_params,
+    plot_path,
+    scatter_data,
+)
 from lesson_code.stability import (
     condition_number,
     hessian_eigenvalues,
@@ -30,5 +39,5 @@ __all__ = [
     "steps_per_epoch", "train", "video_html",
     # the shape of the loss: ch-learning-rate, ch-loss-surface
     "condition_number", "hessian_eigenvalues", "hessian_linear_mse", "loss_grid", "max_stable_lr",
-    "plot_params",
+    "heavy_ball", "mark_point", "plot_loss_contours", "plot_params", "plot_path",
 ]
