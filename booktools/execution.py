@@ -189,7 +189,7 @@ def outdated_by_dependencies(
         if record is not None and record.data.get(FINGERPRINT_KEY) == current:
             continue
         if record is not None:
-            cache.remove_cache_record(record.pk)
+            cache.remove_cache(record.pk)
         outdated.append(docname)
     if outdated:
         logger.info(f"[booktools] dependencies changed, reading again: {', '.join(outdated)}")
@@ -230,7 +230,7 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
         if record is not None and record.data.get(FINGERPRINT_KEY) == current:
             continue
         if record is not None:
-            cache.remove_cache_record(record.pk)
+            cache.remove_cache(record.pk)
         todo.append((docname, notebook, current))
     if not todo:
         return

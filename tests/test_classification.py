@@ -100,3 +100,31 @@ def test_bad_input_is_refused():
         sigmoid(torch.tensor([1, 2]))
     with pytest.raises(ValueError, match="spread"):
         make_two_classes(10, spread=0.0)
+
+
+def test_boundary_points_lie_on_the_decision_line():
+    from lesson_code.animation import boundary_points
+
+    for w in (torch.tensor([1.0, 2.0, -0.5]), torch.tensor([3.0, 0.2, 1.0]), torch.tensor([0.0, 1.0, 0.0])):
+        xs, ys = boundary_points(w, 4.0)
+        assert len(xs) == 2
+        for x1, x2 in zip(xs, ys, strict=True):
+            assert float(w[0]) * x1 + float(w[1]) * x2 + float(w[2]) == pytest.approx(0.0, abs=1e-9)
+            assert abs(x1) == pytest.approx(4.0) or abs(x2) == pytest.approx(4.0)  # on the edge of the box
+
+
+def test_boundary_animation_has_a_frame_per_step_and_encodes():
+    from lesson_code import boundary_animation, encode_mp4
+
+    x, y = make_two_classes(60, seed=0)
+    run = sgd(logistic_loss, torch.tensor([1.0, -2.0, 1.0]), x, y, lr=0.5, batch_size=20, epochs=2, seed=0)
+    movie = boundary_animation(x, y, run)
+    assert list(movie.frames) == list(range(run.steps + 1))
+    movie.update(run.steps)
+    line = movie.moving[0]
+    w = run.final
+    for x1, x2 in zip(*line.get_data(), strict=True):
+        assert float(w[0]) * x1 + float(w[1]) * x2 + float(w[2]) == pytest.approx(0.0, abs=1e-4)
+    assert encode_mp4(movie)[4:8] == b"ftyp"  # an MP4 file
+    with pytest.raises(ValueError, match=r"\(n, 3\)"):
+        boundary_animation(x[:, :2], y, run)
