@@ -43,6 +43,7 @@ from lesson_code.plots import (
     scatter_data,
 )
 from lesson_code.stability import (
+    best_constant_lr,
     condition_number,
     hessian_eigenvalues,
     hessian_linear_mse,
@@ -67,7 +68,8 @@ __all__ = [
     "mse_grad", "plot_line", "plot_loss", "race_animation", "scatter_data", "sgd",
     "steps_per_epoch", "train", "video_html",
     # the shape of the loss: ch-learning-rate, ch-loss-surface
-    "condition_number", "hessian_eigenvalues", "hessian_linear_mse", "loss_grid", "max_stable_lr",
+    "best_constant_lr", "condition_number", "hessian_eigenvalues", "hessian_linear_mse", "loss_grid",
+    "max_stable_lr",
     "heavy_ball", "mark_point", "plot_loss_contours", "plot_params", "plot_path",
     # classification: ch-classification
     "accuracy", "bce_with_logits", "boundary_animation", "logistic_grad", "logistic_loss",

@@ -183,7 +183,10 @@ CLASS_COLORS = ("#0072B2", "#D55E00")  # Okabe-Ito blue for class 0, vermilion f
 
 
 def boundary_points(w: Tensor, box: float) -> tuple[list[float], list[float]]:
-    r"""Two points of the line $w_1 x_1 + w_2 x_2 + w_3 = 0$ at the edges of the square $[-\text{box}, \text{box}]^2$."""
+    r"""Two points of the line $w_1 x_1 + w_2 x_2 + w_3 = 0$ on the edges of the square $[-b, b]^2$.
+
+    Here $b$ is ``box``.
+    """
     w1, w2, w3 = (float(v) for v in w)
     if abs(w2) >= abs(w1):  # closer to horizontal: solve for x2 at x1 = -box and box
         return [-box, box], [-(w1 * -box + w3) / w2, -(w1 * box + w3) / w2]

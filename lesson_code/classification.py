@@ -34,7 +34,7 @@ def make_two_classes(n: int = 200, *, seed: int = 0, spread: float = 1.0) -> tup
 
 
 def sigmoid(z: Tensor) -> Tensor:
-    r"""The logistic function $\sigma(z) = \frac{1}{1 + e^{-z}}$, computed without overflow for large $|z|$."""
+    r"""The logistic function $\sigma(z) = \frac{1}{1 + e^{-z}}$, without overflow for large $|z|$."""
     check_tensor("z", z)
     e = torch.exp(-z.abs())  # in (0, 1]: never overflows
     return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
@@ -50,7 +50,7 @@ def bce_with_logits(z: Tensor, y: Tensor) -> Tensor:
     check_tensor("z", z)
     check_tensor("y", y)
     if z.shape != y.shape or z.numel() == 0:
-        raise ValueError(f"z and y must have the same non-empty shape, got {tuple(z.shape)} and {tuple(y.shape)}")
+        raise ValueError(f"z and y must have one non-empty shape, got {tuple(z.shape)} and {tuple(y.shape)}")
     if ((y != 0) & (y != 1)).any():
         raise ValueError("y must hold labels 0.0 and 1.0 only")
     softplus = z.clamp(min=0) + torch.log1p(torch.exp(-z.abs()))
@@ -58,13 +58,13 @@ def bce_with_logits(z: Tensor, y: Tensor) -> Tensor:
 
 
 def logistic_loss(w: Tensor, x: Tensor, y: Tensor) -> Tensor:
-    r"""The loss of logistic regression, $L(w) = \mathrm{BCE}(X w, y)$: a ``loss_fn(params, x, y)`` for `sgd`."""
+    r"""The loss of logistic regression, $L(w) = \mathrm{BCE}(X w, y)$; a ``loss_fn`` for `sgd`."""
     check_regression(x, y, w)
     return bce_with_logits(x @ w, y)
 
 
 def logistic_grad(w: Tensor, x: Tensor, y: Tensor) -> Tensor:
-    r"""Gradient of the logistic loss, derived by hand: $\nabla L(w) = \frac{1}{n} X^\top (\sigma(X w) - y)$."""
+    r"""Gradient of the logistic loss, by hand: $\nabla L(w) = \frac{1}{n} X^\top (\sigma(X w) - y)$."""
     check_regression(x, y, w)
     return x.T @ (sigmoid(x @ w) - y) / len(y)
 

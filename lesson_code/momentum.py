@@ -25,7 +25,8 @@ def heavy_ball(
     steps: int,
     raise_on_divergence: bool = True,
 ) -> History:
-    r"""Full-batch gradient descent with momentum $\beta$: $v \leftarrow \beta v - \eta \nabla L(a)$, $a \leftarrow a + v$.
+    r"""Full-batch gradient descent with momentum $\beta$:
+    $v \leftarrow \beta v - \eta \nabla L(a)$, $a \leftarrow a + v$.
 
     The velocity $v$ starts at zero; with ``momentum=0`` this is `gradient_descent`.
     This is the update ``torch.optim.SGD(..., momentum=beta)`` makes, written with $v = -\eta\,b$
@@ -45,7 +46,8 @@ def heavy_ball(
         loss = loss_fn(a, x, y)
         if not math.isfinite(loss.item()):
             if raise_on_divergence:
-                raise DivergenceError(f"the loss stopped being finite at step {step} of {steps} (lr = {lr:g})")
+                raise DivergenceError(
+                    f"the loss stopped being finite at step {step} of {steps} (lr = {lr:g})")
             return History(torch.stack(params), torch.tensor(losses), (everything,) * step, lr, step)
         (grad,) = torch.autograd.grad(loss, a)
         with torch.no_grad():

@@ -41,8 +41,10 @@ class Digits:
     labels_test: Tensor
 
 
-def load_digits_split(*, test_fraction: float = 0.25, seed: int = 0, on: torch.device | None = None) -> Digits:
-    """The 1797 handwritten digits that ship with scikit-learn (no download), shuffled and split from ``seed``."""
+def load_digits_split(
+    *, test_fraction: float = 0.25, seed: int = 0, on: torch.device | None = None,
+) -> Digits:
+    """The 1797 handwritten digits of scikit-learn (no download), shuffled and split from ``seed``."""
     from sklearn.datasets import load_digits
 
     if not 0 < test_fraction < 1:
@@ -66,7 +68,7 @@ def _check_sizes(sizes: Sequence[int]) -> list[int]:
 
 
 def layer_shapes(sizes: Sequence[int]) -> list[tuple[int, ...]]:
-    """The shapes of the weights and biases of a network with layer widths ``sizes``, as ``torch.nn.Linear`` keeps them.
+    """The shapes of the weights and biases for layer widths ``sizes``, as ``torch.nn.Linear`` keeps them.
 
     ``(64, 32, 10)`` gives ``[(32, 64), (32,), (10, 32), (10,)]``.
     """
@@ -83,7 +85,7 @@ def count_params(sizes: Sequence[int]) -> int:
 
 
 def unflatten(params: Tensor, sizes: Sequence[int]) -> list[Tensor]:
-    """Cut the parameter vector into the weight matrices and bias vectors of `layer_shapes` (views, no copies)."""
+    """Cut the parameter vector into the weights and biases of `layer_shapes` (views, no copies)."""
     check_tensor("params", params)
     shapes = layer_shapes(sizes)
     expected = sum(math.prod(shape) for shape in shapes)
@@ -108,7 +110,8 @@ def init_params(sizes: Sequence[int], *, seed: int, on: torch.device | None = No
 
 
 def mlp_logits(params: Tensor, x: Tensor, sizes: Sequence[int]) -> Tensor:
-    r"""The scores of the network: $h \leftarrow \max(0, h W^\top + b)$ through the hidden layers, then $z = h W^\top + b$.
+    r"""The scores of the network: $h \leftarrow \max(0, h W^\top + b)$ through the hidden layers,
+    then $z = h W^\top + b$.
 
     With ``sizes = (64, 10)`` there is no hidden layer: a softmax classifier.
     Returns ``(n, sizes[-1])``.
@@ -125,19 +128,20 @@ def mlp_logits(params: Tensor, x: Tensor, sizes: Sequence[int]) -> Tensor:
 
 
 def softmax_cross_entropy(z: Tensor, y: Tensor) -> Tensor:
-    r"""Cross-entropy of one-hot targets ``y`` under $\mathrm{softmax}(z)$: $\frac{1}{n}\sum_i \bigl[\log\sum_k e^{z_{ik}} - \sum_k y_{ik} z_{ik}\bigr]$.
+    r"""Cross-entropy of one-hot targets ``y`` under $\mathrm{softmax}(z)$:
+    $\frac{1}{n}\sum_i \bigl[\log\sum_k e^{z_{ik}} - \sum_k y_{ik} z_{ik}\bigr]$.
 
     ``torch.logsumexp`` subtracts the largest score before exponentiating, so nothing overflows.
     """
     check_tensor("z", z)
     check_tensor("y", y)
     if z.shape != y.shape or z.ndim != 2 or z.shape[0] == 0:
-        raise ValueError(f"z and y must both have shape (n, classes), got {tuple(z.shape)} and {tuple(y.shape)}")
+        raise ValueError(f"z and y must have shape (n, classes), got {tuple(z.shape)} and {tuple(y.shape)}")
     return (torch.logsumexp(z, dim=1) - (y * z).sum(dim=1)).mean()
 
 
 def mlp_loss(params: Tensor, x: Tensor, y: Tensor, *, sizes: Sequence[int]) -> Tensor:
-    """The softmax cross-entropy of the network; ``functools.partial(mlp_loss, sizes=...)`` is a ``loss_fn`` for `sgd`."""
+    """The softmax cross-entropy of the network; ``partial(mlp_loss, sizes=s)`` is a ``loss_fn``."""
     return softmax_cross_entropy(mlp_logits(params, x, sizes), y)
 
 
@@ -148,7 +152,7 @@ def predict(params: Tensor, x: Tensor, sizes: Sequence[int]) -> Tensor:
 
 
 def confusion_matrix(predicted: Tensor, true: Tensor, classes: int) -> Tensor:
-    """``(classes, classes)`` counts: entry ``[t, p]`` is how many examples of class ``t`` were predicted ``p``."""
+    """``(classes, classes)`` counts: entry ``[t, p]`` counts the examples of class ``t`` predicted ``p``."""
     if predicted.shape != true.shape or predicted.ndim != 1:
         raise ValueError(f"predicted and true must be label vectors of one shape, got "
                          f"{tuple(predicted.shape)} and {tuple(true.shape)}")

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.contour import QuadContourSet
 from matplotlib.collections import PathCollection
+from matplotlib.contour import QuadContourSet
 from matplotlib.lines import Line2D
 from torch import Tensor
 
@@ -55,8 +55,9 @@ def plot_loss(ax: Axes, losses: Tensor, *, log: bool = True, **kwargs) -> Line2D
     return line
 
 
-def plot_params(ax: Axes, history: History, *, target: Tensor | None = None, names: Sequence[str] = ("$a_1$", "$a_2$")
-                ) -> list[Line2D]:
+def plot_params(
+    ax: Axes, history: History, *, target: Tensor | None = None, names: Sequence[str] = ("$a_1$", "$a_2$"),
+) -> list[Line2D]:
     """Draw each parameter of a run against the step number; dashed lines mark ``target`` if given."""
     colors = (FIT_COLOR, DATA_COLOR, GUESS_COLOR, SGD_COLOR)
     drawn: list[Line2D] = []
@@ -73,8 +74,8 @@ def plot_params(ax: Axes, history: History, *, target: Tensor | None = None, nam
 
 
 def plot_loss_contours(
-    ax: Axes, x: Tensor, y: Tensor, a1: Sequence[float], a2: Sequence[float], *, num: int = 121, levels: int = 14,
-    **kwargs,
+    ax: Axes, x: Tensor, y: Tensor, a1: Sequence[float], a2: Sequence[float], *,
+    num: int = 121, levels: int = 14, **kwargs,
 ) -> QuadContourSet:
     """Contours of the MSE of the line $X a$ over the ``a1`` by ``a2`` rectangle, spaced evenly in log(loss).
 

@@ -22,7 +22,7 @@ def _check_inputs(x: Tensor) -> Tensor:
 
 
 def hessian_linear_mse(x: Tensor) -> Tensor:
-    r"""The Hessian of $L(a) = \frac{1}{n}\lVert X a - y\rVert^2$: $H = \frac{2}{n} X^\top X$, shape ``(p, p)``.
+    r"""The Hessian of $L(a) = \frac{1}{n}\lVert X a - y\rVert^2$: $H = \frac{2}{n} X^\top X$, ``(p, p)``.
 
     It does not depend on $a$ or $y$: the loss is a quadratic bowl of one fixed shape.
     Taught in {ref}`ch-learning-rate`.
@@ -37,17 +37,19 @@ def hessian_eigenvalues(x: Tensor) -> Tensor:
 
 
 def max_stable_lr(x: Tensor) -> float:
-    r"""The largest learning rate for which gradient descent on the MSE of $X a$ converges: $2 / \lambda_{\max}(H)$.
+    r"""The largest learning rate at which gradient descent on the MSE of $X a$ converges:
+    $2 / \lambda_{\max}(H)$.
 
     One step maps the error $e = a - a^\star$ to $(I - \eta H) e$; along the eigenvector of
-    $\lambda_{\max}$ it is multiplied by $1 - \eta \lambda_{\max}$, which shrinks only if $\eta < 2/\lambda_{\max}$.
+    $\lambda_{\max}$ it is multiplied by $1 - \eta \lambda_{\max}$,
+    which shrinks only if $\eta < 2/\lambda_{\max}$.
     Taught in {ref}`ch-learning-rate`.
     """
     return 2.0 / float(hessian_eigenvalues(x)[-1])
 
 
 def condition_number(x: Tensor) -> float:
-    r"""How stretched the bowl is: $\kappa = \lambda_{\max}(H) / \lambda_{\min}(H)$ (infinite if $H$ is singular).
+    r"""How stretched the bowl is: $\kappa = \lambda_{\max}(H) / \lambda_{\min}(H)$ (infinite if singular).
 
     Taught in {ref}`ch-loss-surface`.
     """
@@ -91,3 +93,15 @@ def loss_grid(
     a = torch.stack([grid_a1.reshape(-1), grid_a2.reshape(-1)])  # (2, num * num): one line per column
     losses = ((x @ a - y.unsqueeze(1)) ** 2).mean(dim=0)
     return grid_a1, grid_a2, losses.reshape(num, num)
+
+
+def best_constant_lr(x: Tensor) -> float:
+    r"""The constant learning rate with which gradient descent on this bowl converges fastest:
+    $2 / (\lambda_{\min} + \lambda_{\max})$.
+
+    With it the steepest and the flattest directions shrink equally, by
+    $(\kappa - 1)/(\kappa + 1)$ per step, the steepest with a change of sign.
+    Taught in {ref}`ch-loss-surface`.
+    """
+    eigenvalues = hessian_eigenvalues(x)
+    return 2.0 / (float(eigenvalues[0]) + float(eigenvalues[-1]))

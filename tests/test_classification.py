@@ -1,4 +1,4 @@
-"""Logistic regression: the sigmoid, the cross-entropy and its hand-derived gradient, checked independently."""
+"""Logistic regression: the sigmoid, the cross-entropy and its gradient by hand, checked independently."""
 
 from __future__ import annotations
 

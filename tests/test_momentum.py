@@ -7,7 +7,14 @@ import math
 import pytest
 import torch
 
-from lesson_code import gradient_descent, heavy_ball, hessian_eigenvalues, least_squares, linear_mse, make_line
+from lesson_code import (
+    gradient_descent,
+    heavy_ball,
+    hessian_eigenvalues,
+    least_squares,
+    linear_mse,
+    make_line,
+)
 
 
 @pytest.fixture()

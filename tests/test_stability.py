@@ -99,3 +99,24 @@ def test_bad_input_is_refused(line):
         loss_grid(x, y, (2.0, 1.0), (0.0, 1.0))
     with pytest.raises(ValueError, match="num"):
         loss_grid(x, y, (0.0, 1.0), (0.0, 1.0), num=1)
+
+
+def test_best_constant_lr_beats_its_neighbours_in_an_experiment():
+    from lesson_code import best_constant_lr
+
+    x, y = make_line(n=100, seed=0)
+    x = x.clone()
+    x[:, 0] += 2.0  # a stretched bowl
+    x, y = x.double(), y.double()
+    a0 = torch.tensor([-1.0, 1.0], dtype=torch.float64)
+    best = least_squares(x, y)
+
+    def error_after(lr: float) -> float:
+        return float((gradient_descent(linear_mse, a0, x, y, lr=lr, steps=150).final - best).norm())
+
+    eta = best_constant_lr(x)
+    assert error_after(eta) < error_after(0.8 * eta)
+    assert error_after(eta) < error_after(1.2 * eta)
+    # and the worst-case contraction per step is (kappa - 1) / (kappa + 1)
+    kappa = condition_number(x)
+    assert error_after(eta) <= ((kappa - 1) / (kappa + 1)) ** 150 * float((a0 - best).norm()) * 1.0001
