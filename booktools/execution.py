@@ -251,6 +251,8 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
             allow_errors=nb_config.execution_allow_errors,
             timeout=nb_config.execution_timeout,
             meta_override=True,
+            # ipykernel logs a warning about TCP transport at every start: keep kernel chatter to errors
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
         return docname, path, current, result
 
