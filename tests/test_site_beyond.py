@@ -42,7 +42,8 @@ def eigenvalues(x: np.ndarray) -> np.ndarray:
 def test_learning_rate_bound_matches_numpy(site):
     text = prose(site, "book/learning-rate")
     low, high = eigenvalues(book_inputs())
-    assert number_after(text, "so the largest stable learning rate is", math=True) == pytest.approx(2 / high, abs=0.0005)
+    bound = number_after(text, "so the largest stable learning rate is", math=True)
+    assert bound == pytest.approx(2 / high, abs=0.0005)
     assert number_after(text, "Its eigenvalues are") == pytest.approx(low, abs=0.0005)
 
 
@@ -53,15 +54,17 @@ def test_condition_numbers_match_numpy(site):
     far[:, 0] += 2.0
     centred = far.copy()
     centred[:, 0] -= far[:, 0].mean()
-    for words, inputs in (("The book’s data have", x), ("Shifted to inputs in", far), ("centred again,", centred)):
+    cases = (("The book’s data have", x), ("Shifted to inputs in", far), ("centred again,", centred))
+    for words, inputs in cases:
         low, high = eigenvalues(inputs)
         assert number_after(text, words, math=True) == pytest.approx(high / low, rel=0.002), words
 
 
 def test_classification_bayes_accuracy_is_phi_of_root_two(site):
     text = prose(site, "book/classification")
-    bayes = 0.5 * (1 + math.erf(1.0))  # Phi(sqrt 2): half the distance between the centres, in units of spread
-    assert number_after(text, "on average over new points, is", math=True) == pytest.approx(100 * bayes, abs=0.05)
+    bayes = 0.5 * (1 + math.erf(1.0))  # Phi(sqrt 2): half the centres' distance, in units of spread
+    shown = number_after(text, "on average over new points, is", math=True)
+    assert shown == pytest.approx(100 * bayes, abs=0.05)
 
 
 def test_scaling_up_parameter_counts_match_the_arithmetic(site):
