@@ -36,8 +36,12 @@ def make_two_classes(n: int = 200, *, seed: int = 0, spread: float = 1.0) -> tup
 def sigmoid(z: Tensor) -> Tensor:
     r"""The logistic function $\sigma(z) = \frac{1}{1 + e^{-z}}$, without overflow for large $|z|$."""
     check_tensor("z", z)
-    e = torch.exp(-z.abs())  # in (0, 1]: never overflows
-    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    positive = z >= 0
+    # Each branch only ever exponentiates a number <= 0, and gets a harmless 0 where it is not used,
+    # so that neither the value nor autograd's gradient (also at z = 0) meets an overflow.
+    e_pos = torch.exp(-torch.where(positive, z, 0.0))
+    e_neg = torch.exp(torch.where(positive, 0.0, z))
+    return torch.where(positive, 1 / (1 + e_pos), e_neg / (1 + e_neg))
 
 
 def bce_with_logits(z: Tensor, y: Tensor) -> Tensor:
@@ -45,7 +49,7 @@ def bce_with_logits(z: Tensor, y: Tensor) -> Tensor:
 
     This equals $-\frac{1}{n}\sum_i \bigl[y_i \log \sigma(z_i) + (1 - y_i)\log(1 - \sigma(z_i))\bigr]$,
     but never takes the log of a probability that has rounded to 0:
-    $\log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})$.
+    $\log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})$, computed branch by branch.
     """
     check_tensor("z", z)
     check_tensor("y", y)
@@ -53,7 +57,11 @@ def bce_with_logits(z: Tensor, y: Tensor) -> Tensor:
         raise ValueError(f"z and y must have one non-empty shape, got {tuple(z.shape)} and {tuple(y.shape)}")
     if ((y != 0) & (y != 1)).any():
         raise ValueError("y must hold labels 0.0 and 1.0 only")
-    softplus = z.clamp(min=0) + torch.log1p(torch.exp(-z.abs()))
+    positive = z >= 0
+    z_pos, z_neg = torch.where(positive, z, 0.0), torch.where(positive, 0.0, z)
+    # log(1 + e^z) as z + log(1 + e^-z) for z >= 0 and as log(1 + e^z) below: two branches rather
+    # than one formula with |z|, whose derivative autograd takes as 0 at z = 0.
+    softplus = torch.where(positive, z_pos + torch.log1p(torch.exp(-z_pos)), torch.log1p(torch.exp(z_neg)))
     return (softplus - y * z).mean()
 
 
