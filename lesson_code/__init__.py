@@ -1,80 +1,149 @@
-"""lesson_code: the data, losses, training loops, plots and animations of the book."""
+"""lesson_code: the data, losses, training loops, plots and animations of the book.
 
-from lesson_code.animation import (
-    Movie,
-    boundary_animation,
-    encode_mp4,
-    fit_animation,
-    race_animation,
-    video_html,
-)
-from lesson_code.classification import (
-    accuracy,
-    bce_with_logits,
-    logistic_grad,
-    logistic_loss,
-    make_two_classes,
-    sigmoid,
-)
-from lesson_code.data import make_line
-from lesson_code.losses import linear_mse, mse, mse_grad
-from lesson_code.momentum import heavy_ball
-from lesson_code.networks import (
-    Digits,
-    confusion_matrix,
-    count_params,
-    device,
-    init_params,
-    layer_shapes,
-    load_digits_split,
-    mlp_logits,
-    mlp_loss,
-    predict,
-    softmax_cross_entropy,
-    unflatten,
-)
-from lesson_code.plots import (
-    mark_point,
-    plot_line,
-    plot_loss,
-    plot_loss_contours,
-    plot_params,
-    plot_path,
-    scatter_data,
-)
-from lesson_code.stability import (
-    best_constant_lr,
-    condition_number,
-    hessian_eigenvalues,
-    hessian_linear_mse,
-    loss_grid,
-    max_stable_lr,
-)
-from lesson_code.training import (
-    DivergenceError,
-    History,
-    epoch_batches,
-    gradient_descent,
-    least_squares,
-    loss_path,
-    sgd,
-    steps_per_epoch,
-    train,
-)
+The public names are re-exported here and imported on first use (PEP 562), so that
+``from lesson_code import make_line`` loads ``lesson_code.data`` and nothing else:
+a chapter depends only on the modules it uses, and is executed again only when one
+of those changes.
+"""
 
-__all__ = [
-    "DivergenceError", "History", "Movie", "encode_mp4", "epoch_batches", "fit_animation",
-    "gradient_descent", "least_squares", "linear_mse", "loss_path", "make_line", "mse",
-    "mse_grad", "plot_line", "plot_loss", "race_animation", "scatter_data", "sgd",
-    "steps_per_epoch", "train", "video_html",
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# Each public name, and the module of lesson_code that defines it.
+_EXPORTS = {
+    "make_line": "data",
+    "linear_mse": "losses",
+    "mse": "losses",
+    "mse_grad": "losses",
+    "DivergenceError": "training",
+    "History": "training",
+    "epoch_batches": "training",
+    "gradient_descent": "training",
+    "least_squares": "training",
+    "loss_path": "training",
+    "sgd": "training",
+    "steps_per_epoch": "training",
+    "train": "training",
+    "plot_line": "plots",
+    "plot_loss": "plots",
+    "scatter_data": "plots",
+    "Movie": "animation",
+    "encode_mp4": "animation",
+    "fit_animation": "animation",
+    "race_animation": "animation",
+    "video_html": "animation",
+    "explorer_data": "explorer",
+    "explorer_html": "explorer",
     # the shape of the loss: ch-learning-rate, ch-loss-surface
-    "best_constant_lr", "condition_number", "hessian_eigenvalues", "hessian_linear_mse", "loss_grid",
-    "max_stable_lr",
-    "heavy_ball", "mark_point", "plot_loss_contours", "plot_params", "plot_path",
+    "best_constant_lr": "stability",
+    "condition_number": "stability",
+    "hessian_eigenvalues": "stability",
+    "hessian_linear_mse": "stability",
+    "loss_grid": "stability",
+    "max_stable_lr": "stability",
+    "heavy_ball": "momentum",
+    "mark_point": "plots",
+    "plot_loss_contours": "plots",
+    "plot_params": "plots",
+    "plot_path": "plots",
     # classification: ch-classification
-    "accuracy", "bce_with_logits", "boundary_animation", "logistic_grad", "logistic_loss",
-    "make_two_classes", "sigmoid",
+    "accuracy": "classification",
+    "bce_with_logits": "classification",
+    "logistic_grad": "classification",
+    "logistic_loss": "classification",
+    "make_two_classes": "classification",
+    "sigmoid": "classification",
+    "boundary_animation": "animation",
     # networks: ch-scaling-up
-    "Digits", "confusion_matrix", "count_params", "device", "init_params", "layer_shapes",
-    "load_digits_split", "mlp_logits", "mlp_loss", "predict", "softmax_cross_entropy", "unflatten",
-]
+    "Digits": "networks",
+    "confusion_matrix": "networks",
+    "count_params": "networks",
+    "device": "networks",
+    "init_params": "networks",
+    "layer_shapes": "networks",
+    "load_digits_split": "networks",
+    "mlp_logits": "networks",
+    "mlp_loss": "networks",
+    "predict": "networks",
+    "softmax_cross_entropy": "networks",
+    "unflatten": "networks",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'lesson_code' has no attribute {name!r}")
+    value = getattr(import_module(f"lesson_code.{_EXPORTS[name]}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+if TYPE_CHECKING:  # what type checkers and IDEs see
+    from lesson_code.animation import (
+        Movie,
+        boundary_animation,
+        encode_mp4,
+        fit_animation,
+        race_animation,
+        video_html,
+    )
+    from lesson_code.classification import (
+        accuracy,
+        bce_with_logits,
+        logistic_grad,
+        logistic_loss,
+        make_two_classes,
+        sigmoid,
+    )
+    from lesson_code.data import make_line
+    from lesson_code.explorer import explorer_data, explorer_html
+    from lesson_code.losses import linear_mse, mse, mse_grad
+    from lesson_code.momentum import heavy_ball
+    from lesson_code.networks import (
+        Digits,
+        confusion_matrix,
+        count_params,
+        device,
+        init_params,
+        layer_shapes,
+        load_digits_split,
+        mlp_logits,
+        mlp_loss,
+        predict,
+        softmax_cross_entropy,
+        unflatten,
+    )
+    from lesson_code.plots import (
+        mark_point,
+        plot_line,
+        plot_loss,
+        plot_loss_contours,
+        plot_params,
+        plot_path,
+        scatter_data,
+    )
+    from lesson_code.stability import (
+        best_constant_lr,
+        condition_number,
+        hessian_eigenvalues,
+        hessian_linear_mse,
+        loss_grid,
+        max_stable_lr,
+    )
+    from lesson_code.training import (
+        DivergenceError,
+        History,
+        epoch_batches,
+        gradient_descent,
+        least_squares,
+        loss_path,
+        sgd,
+        steps_per_epoch,
+        train,
+    )
