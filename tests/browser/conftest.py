@@ -33,10 +33,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
 ]
-HOW_TO_ENABLE = (
-    "install Debian's Chromium (apt-get install chromium) and the test dependencies (make test), "
-    "or set BOOK_REQUIRE_BROWSER=1 to make a missing browser an error"
-)
+HOW_TO_ENABLE = "install Debian's Chromium (apt-get install chromium) and the test dependencies (make test)"
 
 # Ways of looking at the site: Playwright browser-context options.
 DESKTOP = {"width": 1280, "height": 800}
@@ -69,6 +66,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
         terminalreporter.write_sep("=", "browser tests skipped", yellow=True)
         terminalreporter.write_line(f"The browser tests did NOT run: {_skip_reason[0]}.")
         terminalreporter.write_line(f"To run them, {HOW_TO_ENABLE}.")
+        terminalreporter.write_line("With BOOK_REQUIRE_BROWSER=1 (or CI set), a missing browser fails.")
 
 
 def _unavailable(reason: str) -> None:
@@ -76,7 +74,7 @@ def _unavailable(reason: str) -> None:
         pytest.fail(f"browser tests are required here but {reason}; {HOW_TO_ENABLE}", pytrace=False)
     if not _skip_reason:
         _skip_reason.append(reason)
-    pytest.skip(f"browser tests skipped: {reason}; {HOW_TO_ENABLE}")
+    pytest.skip(f"no browser: {reason} (see 'browser tests skipped' above)")
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +104,8 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def server(site: Path) -> Iterator[str]:
     """The built site on a free port of 127.0.0.1; yields its base URL."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    handler = functools.partial(QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}/"
@@ -129,6 +128,7 @@ class Visit:
     page: object
     url: str
     console_errors: list[str] = field(default_factory=list)
+    console_messages: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
@@ -150,7 +150,8 @@ def open_page(context, base: str, path: str) -> Visit:
             route.abort()
 
     def console(message) -> None:
-        if message.type == "error":
+        visit.console_messages.append(f"{message.type}: {message.text}")
+        if message.type in ("error", "warning"):
             where = message.location.get("url", "")
             visit.console_errors.append(f"{message.text} ({where})" if where else message.text)
 

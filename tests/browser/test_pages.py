@@ -14,6 +14,9 @@ ARTICLE = "article.bd-article"
 
 # TeX that MathJax should have replaced: $...$ on one line, or \( \[ delimiters.
 RAW_TEX = re.compile(r"\$[^$\s][^$\n]*\$|\\\(|\\\[")
+# Console messages of problems the build fixes (theme mode from html_context.default_mode,
+# sphinx-thebe's constant declared twice, removed by booktools.offline): they must stay gone.
+FIXED_PROBLEMS = ("invalid theme mode", "THEBE_JS_URL", "has already been declared")
 # axe-core impacts that fail the test.
 SERIOUS = {"serious", "critical"}
 # WCAG contrast ratio between a figure's background and its darkest (or lightest) marks.
@@ -26,7 +29,9 @@ def test_page_loads_cleanly_and_offline(request, docname, view):
     assert visit.requests, f"{visit.url}: no request was recorded"
     assert not visit.foreign_requests, f"{visit.url} asked another host for: {visit.foreign_requests}"
     assert not visit.failed_requests, f"{visit.url}: failed requests: {visit.failed_requests}"
-    assert not visit.console_errors, f"{visit.url}: console errors: {visit.console_errors}"
+    assert not visit.console_errors, f"{visit.url}: console errors or warnings: {visit.console_errors}"
+    back = [m for m in visit.console_messages if any(p.lower() in m.lower() for p in FIXED_PROBLEMS)]
+    assert not back, f"{visit.url}: a fixed problem is back: {back}"
     # Chromium skips the favicon while requests are intercepted; every browser asks for it, so ask too.
     icon = visit.page.evaluate(
         "(document.querySelector('link[rel~=icon]') || {}).href || new URL('/favicon.ico', location).href"
@@ -42,7 +47,8 @@ def test_maths_is_typeset(desktop_light):
             const article = document.querySelector(sel);
             const math = [...article.querySelectorAll('.math')];
             return {math: math.length,
-                    untypeset: math.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 80)),
+                    untypeset: math.filter(m => !m.querySelector('mjx-container'))
+                                   .map(m => m.textContent.slice(0, 80)),
                     rendered: article.querySelectorAll('mjx-container').length};
         }""",
         ARTICLE,
@@ -65,7 +71,8 @@ def test_maths_is_typeset(desktop_light):
 
 def test_every_image_has_alt_text(desktop_light):
     missing = desktop_light.page.evaluate(
-        "[...document.querySelectorAll('img')].filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src)"
+        "[...document.querySelectorAll('img')]"
+        ".filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src)"
     )
     assert not missing, f"{desktop_light.url}: images without alt text: {missing}"
 
@@ -92,10 +99,11 @@ def test_phone_has_no_sideways_scroll(phone_light, views):
         " document.body.scrollWidth, document.body.clientWidth]"
     )
     assert scroll[0] <= scroll[1] + 1 and scroll[2] <= scroll[3] + 1, (
-        f"{phone_light.url}: the page scrolls sideways on a {width}px phone (scrollWidth, clientWidth): {scroll}"
+        f"{phone_light.url}: the page scrolls sideways on a {width}px phone "
+        f"(scrollWidth, clientWidth of html and body): {scroll}"
     )
     too_wide = page.evaluate(
-        """([sel, width]) => [...document.querySelectorAll(sel + ' img, ' + sel + ' video, ' + sel + ' figure')]
+        """([sel, width]) => [...document.querySelector(sel).querySelectorAll('img, video, figure')]
             .map(e => [e.tagName + (e.id ? '#' + e.id : ''), e.getBoundingClientRect()])
             .filter(([, r]) => r.width > 0 && (r.left < -1 || r.right > width + 1))
             .map(([name, r]) => `${name}: ${Math.round(r.left)}..${Math.round(r.right)}`)""",
@@ -137,6 +145,25 @@ def figure_contrast(png: bytes) -> tuple[float, float]:
     return lum_bg, _contrast(lum_bg, float(lums[farthest].mean()))
 
 
+def test_figure_contrast_tells_black_on_black_from_dark_on_white():
+    """The measure used below, on images made here: it must reject a dark plot on a dark ground."""
+    from PIL import Image, ImageDraw
+
+    def png(ground: str, ink: str) -> bytes:
+        image = Image.new("RGB", (200, 120), ground)
+        ImageDraw.Draw(image).line([(10, 110), (190, 10)], fill=ink, width=4)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    ground, contrast = figure_contrast(png("white", "black"))
+    assert ground == pytest.approx(1.0) and contrast == pytest.approx(21.0)
+    ground, contrast = figure_contrast(png("#111111", "black"))
+    assert ground < 0.01 and contrast < MIN_FIGURE_CONTRAST
+    ground, contrast = figure_contrast(png("black", "#1f77b4"))  # a blue line on black: too dim
+    assert contrast < MIN_FIGURE_CONTRAST
+
+
 def test_figures_readable_in_dark_mode(desktop_dark):
     page = desktop_dark.page
     assert page.evaluate("document.documentElement.dataset.theme") == "dark", (
@@ -176,9 +203,9 @@ def test_screenshot(request, root, docname, view, views):
     image.thumbnail((200, 2000))
     median = float(np.median(luminance(np.asarray(image).reshape(-1, 3))))  # mostly page background
     if scheme == "dark":
-        assert median < 0.2, f"{path.name}: the page background is not dark in dark mode (luminance {median:.2f})"
+        assert median < 0.2, f"{path.name}: the page is not dark in dark mode (luminance {median:.2f})"
     else:
-        assert median > 0.8, f"{path.name}: the page background is not light in light mode (luminance {median:.2f})"
+        assert median > 0.8, f"{path.name}: the page is not light in light mode (luminance {median:.2f})"
 
 
 def test_keyboard_reaches_and_opens_controls(fresh_page):
@@ -186,9 +213,10 @@ def test_keyboard_reaches_and_opens_controls(fresh_page):
     page = fresh_page.page
     targets = page.evaluate(
         """sel => {
-            const found = [...document.querySelectorAll(sel + ' video, ' + sel + ' details > summary')];
+            const found = [...document.querySelector(sel).querySelectorAll('video, details > summary')];
             found.forEach((e, i) => e.dataset.kbd = String(i));
-            return found.map(e => e.tagName.toLowerCase() + ': ' + (e.getAttribute('aria-label') || e.innerText).trim().slice(0, 50));
+            return found.map(e => e.tagName.toLowerCase() + ': '
+                                  + (e.getAttribute('aria-label') || e.innerText).trim().slice(0, 50));
         }""",
         ARTICLE,
     )
@@ -199,7 +227,8 @@ def test_keyboard_reaches_and_opens_controls(fresh_page):
     for _ in range(600):
         page.keyboard.press("Tab")
         focused = page.evaluate(
-            "() => { const e = document.activeElement; return e ? [e.dataset.kbd ?? null, e.outerHTML.slice(0, 60)] : null; }"
+            "() => { const e = document.activeElement;"
+            " return e ? [e.dataset.kbd ?? null, e.outerHTML.slice(0, 60)] : null; }"
         )
         if focused is None:
             continue
@@ -219,7 +248,7 @@ def test_keyboard_reaches_and_opens_controls(fresh_page):
         summary = solutions.first
         summary.focus()
         details = summary.locator("xpath=..")
-        assert not details.evaluate("d => d.open"), f"{fresh_page.url}: a solution is open before any key press"
+        assert not details.evaluate("d => d.open"), f"{fresh_page.url}: a solution is open before any key"
         page.keyboard.press("Enter")
         assert details.evaluate("d => d.open"), f"{fresh_page.url}: Enter does not open a solution"
         page.keyboard.press("Space")

@@ -68,7 +68,8 @@ def test_reduced_motion_keeps_videos_still_until_asked(reduced_motion):
 def test_videos_start_by_themselves_without_reduced_motion(desktop_light):
     _videos_or_skip(desktop_light)
     desktop_light.page.wait_for_function(
-        "() => [...document.querySelectorAll('video[data-autoplay]')].every(v => !v.paused && v.currentTime > 0.2)",
+        "() => [...document.querySelectorAll('video[data-autoplay]')]"
+        ".every(v => !v.paused && v.currentTime > 0.2)",
         timeout=PLAY_TIMEOUT_MS,
     )
     for index, video in enumerate(desktop_light.page.evaluate(VIDEO_STATE)):
