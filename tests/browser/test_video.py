@@ -22,6 +22,19 @@ VIDEO_STATE = """() => [...document.querySelectorAll('video')].map(v => ({
 }))"""
 
 
+def _wait_for(page, condition: str, arg: object, failure: str) -> None:
+    """Wait for a JavaScript condition; on timeout fail with ``failure`` and the videos' state."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(condition, arg=arg, timeout=PLAY_TIMEOUT_MS)
+        return
+    except PlaywrightTimeout:
+        pass
+    seconds = PLAY_TIMEOUT_MS / 1000
+    pytest.fail(f"{page.url}: {failure} within {seconds:g} s: {page.evaluate(VIDEO_STATE)}")
+
+
 def _videos_or_skip(visit) -> list[dict]:
     videos = visit.page.evaluate(VIDEO_STATE)
     if not videos:
@@ -32,10 +45,8 @@ def _videos_or_skip(visit) -> list[dict]:
 def test_videos_load_with_controls_and_text_alternative(reduced_motion):
     _videos_or_skip(reduced_motion)
     page = reduced_motion.page
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('video')].every(v => v.readyState >= 2 || v.error)",
-        timeout=PLAY_TIMEOUT_MS,
-    )
+    _wait_for(page, "() => [...document.querySelectorAll('video')].every(v => v.readyState >= 2 || v.error)",
+              None, "the videos did not load")
     for index, video in enumerate(page.evaluate(VIDEO_STATE)):
         where = f"{reduced_motion.url}, video {index}"
         assert video["error"] is None, f"{where}: the browser cannot decode it (MediaError {video['error']})"
@@ -59,19 +70,17 @@ def test_reduced_motion_keeps_videos_still_until_asked(reduced_motion):
     for index in range(count):
         video = page.locator("video").nth(index)
         video.evaluate("v => v.play()")
-        page.wait_for_function(
-            "v => !v.paused && v.currentTime > 0.2", arg=video.element_handle(), timeout=PLAY_TIMEOUT_MS
-        )
+        _wait_for(page, "v => !v.paused && v.currentTime > 0.2", video.element_handle(),
+                  f"video {index} did not play when asked")
         video.evaluate("v => { v.pause(); v.currentTime = 0; }")
 
 
 def test_videos_start_by_themselves_without_reduced_motion(desktop_light):
     _videos_or_skip(desktop_light)
-    desktop_light.page.wait_for_function(
-        "() => [...document.querySelectorAll('video[data-autoplay]')]"
-        ".every(v => !v.paused && v.currentTime > 0.2)",
-        timeout=PLAY_TIMEOUT_MS,
-    )
+    _wait_for(desktop_light.page,
+              "() => [...document.querySelectorAll('video[data-autoplay]')]"
+              ".every(v => !v.paused && v.currentTime > 0.2)",
+              None, "the page script did not start the videos")
     for index, video in enumerate(desktop_light.page.evaluate(VIDEO_STATE)):
         assert not video["paused"], f"{desktop_light.url}, video {index}: the page script did not start it"
 
