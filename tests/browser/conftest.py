@@ -209,12 +209,6 @@ def reduced_motion(contexts, server, docname) -> Iterator[Visit]:
     yield from _visit(contexts, server, docname, "reduced_motion")
 
 
-@pytest.fixture
-def fresh_page(contexts, server, docname):
-    """A new load of the page (reduced motion, so no video moves) for a test that changes it."""
-    yield from _visit(contexts, server, docname, "reduced_motion")
-
-
 
 @pytest.fixture(scope="session")
 def views() -> dict[str, dict]:
