@@ -68,7 +68,41 @@ def test_animation_edit_executes_only_the_chapters_with_animations(copy):
     assert set(chapters_with_code(copy)) - with_video, "every chapter has a video: this test shows nothing"
 
 
+IMPORTS_PROBE = """
+import ast, json, sys
+from booktools.toc import docnames, source_file
+from pathlib import Path
+root = Path(sys.argv[1])
+loaded = {}
+for docname in docnames(root):
+    text = source_file(root, docname).read_text(encoding="utf-8")
+    cells = [part.split("```", 1)[0] for part in text.split("```{code-cell} ipython3")[1:]]
+    code = "\\n".join(line for cell in cells for line in cell.splitlines() if not line.startswith((":", "%", "!")))
+    for name in [m for m in sys.modules if m.startswith("lesson_code")]:
+        del sys.modules[name]
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            exec(compile(ast.Module([node], []), docname, "exec"), {})
+    loaded[docname] = sorted(m for m in sys.modules if m.startswith("lesson_code"))
+print(json.dumps(loaded))
+"""
+
+
+def modules_loaded_by_imports(root: Path) -> dict[str, list[str]]:
+    """Run each chapter's import statements in a fresh interpreter: the lesson_code modules they load."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(root))
+    done = subprocess.run([sys.executable, "-c", IMPORTS_PROBE, str(root)], env=env, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def test_lesson_code_edit_executes_every_dependant_and_changes_the_site(copy):
+    must_run = {d for d, modules in modules_loaded_by_imports(copy).items() if "lesson_code.plots" in modules}
     images_before = workspace.site_images(copy)
     plots = copy / "lesson_code" / "plots.py"
     text = plots.read_text(encoding="utf-8")
@@ -76,13 +110,10 @@ def test_lesson_code_edit_executes_every_dependant_and_changes_the_site(copy):
     plots.write_text(text.replace('DATA_COLOR = "#0072B2"', 'DATA_COLOR = "#56B4E9"'), encoding="utf-8")
     result = workspace.build(copy)
     assert result.returncode == 0, result.output[-4000:]
-    # plots.py is used by the plotting functions and, through them, by the animations
-    from lesson_code import _EXPORTS
-
-    users = [name for name, module in _EXPORTS.items() if module in ("plots", "animation")] + ["lesson_code.plots"]
-    expected = {d for d in chapters_with_code(copy, importing="lesson_code")
-                if any(name in toc.source_file(copy, d).read_text(encoding="utf-8") for name in users)}
-    assert expected and sorted(result.executed) == sorted(expected)
+    # Every chapter whose imports load plots.py runs again (a function may also import it when called,
+    # so a few more may run); nothing that does not import lesson_code runs.
+    assert must_run and must_run <= set(result.executed), f"not executed again: {must_run - set(result.executed)}"
+    assert set(result.executed) <= chapters_with_code(copy, importing="lesson_code")
     assert result.stock_executed == 0
     images_after = workspace.site_images(copy)
     assert images_after - images_before, "no figure changed after lesson_code's colours changed: stale output"
@@ -94,3 +125,19 @@ def test_lock_file_edit_executes_every_chapter_with_code(copy):
     result = workspace.build(copy)
     assert result.returncode == 0, result.output[-4000:]
     assert sorted(result.executed) == sorted(chapters_with_code(copy))
+
+
+def test_each_chapter_s_fingerprint_covers_every_module_its_imports_load(root):
+    """The static dependency analysis never misses a module that the chapter's imports really load."""
+    from booktools.execution import code_of, imported_modules, module_closure
+
+    class Notebook:  # the code cells, as booktools.execution reads them
+        def __init__(self, text: str):
+            sources = [part.split("```", 1)[0] for part in text.split("```{code-cell} ipython3")[1:]]
+            lines = [[line for line in s.splitlines() if not line.startswith(":")] for s in sources]
+            self.cells = [type("Cell", (), {"cell_type": "code", "source": "\n".join(ls)})() for ls in lines]
+
+    for docname, loaded in modules_loaded_by_imports(root).items():
+        notebook = Notebook(toc.source_file(root, docname).read_text(encoding="utf-8"))
+        static = module_closure(imported_modules(code_of(notebook), ("lesson_code",)), root, ("lesson_code",))
+        assert set(loaded) <= set(static), f"{docname}: the fingerprint misses {set(loaded) - set(static)}"
