@@ -75,6 +75,8 @@ def page_weights(site: Path, docnames: list[str]) -> dict:
         html = (site / f"{docname}.html").read_bytes()
         images = 0
         for src in IMG.findall(html):
+            if src.startswith(b"data:"):
+                continue  # inline: already counted in the HTML's bytes
             target = (site / docname).parent / src.decode()
             if target.is_file():
                 images += target.stat().st_size
