@@ -1,0 +1,184 @@
+"""Catch a chapter whose outputs change from one execution to the next (unseeded randomness).
+
+Each chapter is executed in a fresh kernel and its text outputs (``text/plain`` results,
+printed ``stdout`` and glued values) are compared with another execution: the one in the
+build's cache when there is one, or a second fresh one.  The first cell that differs is
+reported with the chapter's file and line, e.g.::
+
+    book/sgd.md:57: cell 4 gives another output each time it runs: 'tensor([0.4963])' then
+    'tensor([0.7682])'. Seed every random draw (seed=..., torch.Generator().manual_seed(...)).
+
+* ``python -m booktools.reproducible [book/sgd ...]`` checks the given chapters (default: all),
+  exit status 1 on any difference.
+* As a Sphinx extension, with the environment variable ``BOOK_CHECK_REPRODUCIBLE=1``,
+  every chapter executed by a build is executed once more and compared, and a difference is a
+  warning at the chapter's file (so ``-W`` fails the build). The weekly CI build turns it on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from booktools import toc
+
+ENV_SWITCH = "BOOK_CHECK_REPRODUCIBLE"
+FIX = (
+    "Seed every random draw (a seed= argument, or torch.Generator().manual_seed(...)) "
+    "so that every build shows the same numbers."
+)
+
+
+def read(path: Path) -> Any:
+    """The notebook of a MyST chapter, with each cell's line number in ``metadata.source_map``."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    return read_myst_markdown_notebook(Path(path).read_text(encoding="utf-8"), add_source_map=True, path=path)
+
+
+def execute(notebook: Any, cwd: Path, timeout: int = 300) -> Any:
+    """``notebook`` executed top to bottom in a fresh kernel; raises if a cell fails."""
+    import copy
+
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    result = single_nb_execution(copy.deepcopy(notebook), cwd=str(cwd), timeout=timeout, allow_errors=False)
+    if result.err is not None:
+        raise RuntimeError(f"execution failed: {result.err}")
+    return result.nb
+
+
+def text_outputs(notebook: Any) -> list[tuple[int, list[str]]]:
+    """For each code cell (by index among all cells): its text results, stdout and glued values."""
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        texts = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                if output.get("name") == "stdout":
+                    texts.append(f"stdout: {output.get('text', '')}")
+                continue
+            data = output.get("data", {})
+            glued = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            # a glued value's mime types carry a prefix: application/papermill.record/text/plain
+            plain = next((key for key in sorted(data) if key.endswith("text/plain")), None)
+            if plain is not None:
+                prefix = f"glue {glued}: " if glued else ""
+                texts.append(prefix + "".join(data[plain]))
+        found.append((index, texts))
+    return found
+
+
+def _line(notebook: Any, index: int) -> int:
+    source_map = notebook.metadata.get("source_map") or []
+    return int(source_map[index]) + 1 if index < len(source_map) else 1
+
+
+def first_difference(first: Any, second: Any) -> tuple[int, str, str] | None:
+    """``(cell index, first text, second text)`` of the first cell whose text outputs differ, or None."""
+    for (index, a), (_, b) in zip(text_outputs(first), text_outputs(second), strict=False):
+        if a != b:
+            for x, y in zip(a + [""] * len(b), b + [""] * len(a), strict=False):
+                if x != y:
+                    return index, x, y
+    return None
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def message(notebook: Any, difference: tuple[int, str, str]) -> tuple[int, str]:
+    index, a, b = difference
+    line = _line(notebook, index)
+    return line, (
+        f"the code cell at line {line} gives another output each time it runs: "
+        f"{_short(a)} then {_short(b)}. {FIX}"
+    )
+
+
+def check(path: Path, previous: Any | None = None, timeout: int = 300) -> tuple[int, str] | None:
+    """Execute the chapter at ``path`` (twice if no ``previous`` executed notebook); the first difference."""
+    notebook = read(path)
+    if not any(cell.cell_type == "code" for cell in notebook.cells):
+        return None
+    first = previous if previous is not None else execute(notebook, path.parent, timeout)
+    second = execute(notebook, path.parent, timeout)
+    difference = first_difference(first, second)
+    return None if difference is None else message(notebook, difference)
+
+
+def cached(root: Path, path: Path) -> Any | None:
+    """The executed notebook that the build cached for the chapter at ``path``, if its code is unchanged."""
+    from jupyter_cache import get_cache
+
+    folder = Path(root) / "_build" / ".jupyter_cache"
+    if not folder.is_dir():
+        return None
+    cache = get_cache(str(folder))
+    try:
+        record = cache.match_cache_notebook(read(path))
+    except KeyError:
+        return None
+    return cache.get_cache_bundle(record.pk).nb
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Execute chapters again and report outputs that change.")
+    parser.add_argument(
+        "docnames", nargs="*", help="chapters such as book/sgd (default: every page of _toc.yml)"
+    )
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    args = parser.parse_args(argv)
+    failures = 0
+    for docname in args.docnames or toc.docnames(args.root):
+        path = toc.source_file(args.root, docname.removesuffix(".md"))
+        if path is None:
+            print(f"{docname}: no such chapter", file=sys.stderr)
+            failures += 1
+            continue
+        problem = check(path, cached(args.root, path))
+        if problem is not None:
+            failures += 1
+            print(f"{path}:{problem[0]}: {problem[1]}")
+    return 1 if failures else 0
+
+
+# -- inside the build (opt-in) --------------------------------------------------------------
+
+
+def recheck(app: Any, env: Any, docnames: list[str]) -> None:
+    """env-before-read-docs, after booktools.execution: execute each chapter again and compare."""
+    if os.environ.get(ENV_SWITCH) != "1" or env.mystnb_config.execution_mode != "cache":
+        return
+    from sphinx.util import logging
+
+    logger = logging.getLogger(__name__)
+    root = Path(app.srcdir)
+    for docname in docnames:
+        path = Path(env.doc2path(docname))
+        if path.suffix != ".md":
+            continue
+        try:
+            problem = check(path, cached(root, path), timeout=env.mystnb_config.execution_timeout)
+        except RuntimeError:
+            continue  # a failing cell: myst-nb reports it against the file
+        if problem is not None:
+            logger.warning(
+                problem[1], location=(docname, problem[0]), type="booktools", subtype="reproducible"
+            )
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("env-before-read-docs", recheck, priority=900)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
