@@ -76,7 +76,7 @@ def text_outputs(notebook: Any) -> list[tuple[int, list[str]]]:
 
 def _line(notebook: Any, index: int) -> int:
     source_map = notebook.metadata.get("source_map") or []
-    return int(source_map[index]) + 1 if index < len(source_map) else 1
+    return int(source_map[index]) if index < len(source_map) else 1  # the cell's opening fence, from 1
 
 
 def first_difference(first: Any, second: Any) -> tuple[int, str, str] | None:
