@@ -509,7 +509,7 @@ HINTS = (
     (
         re.compile(r"^undefined label: '([^']*)'"),
         "No page defines the label '{0}': check its spelling, or put `({0})=` on the line before the heading "
-        "it should point to (chapters are labelled `(ch-<name>)=`).",
+        "it should point to (chapters are labelled `(ch-<name>)=`), and check that its page is in _toc.yml.",
     ),
     (
         re.compile(r"^term not in glossary: '([^']*)'"),

@@ -69,8 +69,16 @@ def colab_url(repository: str, branch: str, docname: str) -> str | None:
 
 
 def _repository(app: Any) -> tuple[str, str]:
+    """``repository.url`` and ``repository.branch`` of ``_config.yml`` (or of the theme's options)."""
+    import yaml
+
     options = app.config.html_theme_options or {}
-    return str(options.get("repository_url", "") or ""), str(options.get("repository_branch", "") or "main")
+    url, branch = options.get("repository_url"), options.get("repository_branch")
+    config = Path(app.srcdir) / "_config.yml"
+    if not url and config.is_file():
+        repository = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("repository") or {}
+        url, branch = repository.get("url"), repository.get("branch")
+    return str(url or ""), str(branch or "main")
 
 
 def write_notebook(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
