@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--root", type=Path, default=Path.cwd())
     args = parser.parse_args(argv)
-    failures = 0
+    failures, checked = 0, 0
     for docname in args.docnames or toc.docnames(args.root):
         path = toc.source_file(args.root, docname.removesuffix(".md"))
         if path is None:
@@ -144,9 +144,12 @@ def main(argv: list[str] | None = None) -> int:
             failures += 1
             continue
         problem = check(path, cached(args.root, path))
+        checked += 1
         if problem is not None:
             failures += 1
             print(f"{path}:{problem[0]}: {problem[1]}")
+    if not failures:
+        print(f"{checked} chapter(s) gave the same outputs when executed again.", file=sys.stderr)
     return 1 if failures else 0
 
 
