@@ -51,10 +51,13 @@ def execute(notebook: Any, cwd: Path, timeout: int = 300) -> Any:
     return result.nb
 
 
-def text_outputs(notebook: Any) -> list[tuple[int, list[str]]]:
-    """For each code cell (by index among all cells): its text results, stdout and glued values."""
+def text_outputs(notebook: Any) -> list[list[str]]:
+    """For each code cell, in order: its text results, stdout and glued values.
+
+    Counted among code cells only: the execution cache keeps a notebook's code cells alone.
+    """
     found = []
-    for index, cell in enumerate(notebook.cells):
+    for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
         texts = []
@@ -70,22 +73,25 @@ def text_outputs(notebook: Any) -> list[tuple[int, list[str]]]:
             if plain is not None:
                 prefix = f"glue {glued}: " if glued else ""
                 texts.append(prefix + "".join(data[plain]))
-        found.append((index, texts))
+        found.append(texts)
     return found
 
 
-def _line(notebook: Any, index: int) -> int:
+def _line(notebook: Any, ordinal: int) -> int:
+    """The line of the opening fence (from 1) of the ``ordinal``-th code cell of a notebook read by `read`."""
     source_map = notebook.metadata.get("source_map") or []
-    return int(source_map[index]) if index < len(source_map) else 1  # the cell's opening fence, from 1
+    code = [index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    index = code[ordinal] if ordinal < len(code) else len(source_map)
+    return int(source_map[index]) if index < len(source_map) else 1
 
 
 def first_difference(first: Any, second: Any) -> tuple[int, str, str] | None:
-    """``(cell index, first text, second text)`` of the first cell whose text outputs differ, or None."""
-    for (index, a), (_, b) in zip(text_outputs(first), text_outputs(second), strict=False):
+    """``(code cell number, first text, second text)`` of the first code cell whose outputs differ."""
+    for ordinal, (a, b) in enumerate(zip(text_outputs(first), text_outputs(second), strict=False)):
         if a != b:
             for x, y in zip(a + [""] * len(b), b + [""] * len(a), strict=False):
                 if x != y:
-                    return index, x, y
+                    return ordinal, x, y
     return None
 
 
@@ -95,8 +101,8 @@ def _short(text: str, limit: int = 120) -> str:
 
 
 def message(notebook: Any, difference: tuple[int, str, str]) -> tuple[int, str]:
-    index, a, b = difference
-    line = _line(notebook, index)
+    ordinal, a, b = difference
+    line = _line(notebook, ordinal)
     return line, (
         f"the code cell at line {line} gives another output each time it runs: "
         f"{_short(a)} then {_short(b)}. {FIX}"

@@ -63,9 +63,9 @@ def make(path: Path, titles: list[str]) -> dict[str, Path]:
     return {title: new_chapter(path, title) for title in titles}
 
 
-def build(path: Path) -> subprocess.CompletedProcess:
+def build(path: Path, **extra_env: str) -> subprocess.CompletedProcess:
     """A strict build of the copy, as ``make book`` runs it; kernels import the copy's lesson_code."""
-    env = {**os.environ, "PYTHONPATH": str(path), "BOOK_WORKERS": "2"}
+    env = {**os.environ, "PYTHONPATH": str(path), "BOOK_WORKERS": "2", **extra_env}
     return subprocess.run(
         [str(BIN / "jupyter-book"), "build", str(path), "--warningiserror", "--nitpick", "--keep-going"],
         cwd=path,

@@ -30,6 +30,13 @@ def warnings_of(result: subprocess.CompletedProcess) -> list[str]:
     return [line for line in text.splitlines() if "WARNING:" in line]
 
 
+def cell_line(chapter: Path, starts: str) -> int:
+    """The line (from 1) of the opening fence of the code cell holding a line that starts with ``starts``."""
+    lines = chapter.read_text(encoding="utf-8").splitlines()
+    inside = next(number for number, line in enumerate(lines) if line.startswith(starts))
+    return 1 + max(number for number in range(inside) if lines[number].startswith("```{code-cell}"))
+
+
 # -- a new chapter, as the scaffold makes it -------------------------------------------------
 
 
@@ -64,9 +71,9 @@ def test_scaffolded_chapter_passes_the_lint(scaffolded: tuple[Path, subprocess.C
 
 
 @pytest.fixture(scope="module")
-def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, list[str]]:
+def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, list[str], dict]:
     path = tmp_path_factory.mktemp("broken") / "book"
-    chapters = minibook.make(path, ["Raises", "Broken links", "No alt"])
+    chapters = minibook.make(path, ["Raises", "Broken links", "No alt", "Unseeded"])
     # a cell that raises: the line with no column of ones
     minibook.replace(chapters["Raises"], "loss = linear_mse(a, x, y)", "loss = linear_mse(a, x[:, :1], y)")
     # a glue key never set, a label and a term that do not exist
@@ -84,12 +91,14 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Complet
     minibook.replace(
         path / "_toc.yml", "  - file: book/glossary", "  - file: book/missing\n  - file: book/glossary"
     )
-    result = minibook.build(path)
-    return result, warnings_of(result)
+    # randomness without a seed, caught when the build is asked to execute every chapter twice
+    minibook.replace(chapters["Unseeded"], "a = torch.tensor([0.0, 0.0])", "a = torch.rand(2)  # no seed")
+    result = minibook.build(path, BOOK_CHECK_REPRODUCIBLE="1")
+    return result, warnings_of(result), chapters
 
 
-def test_broken_book_fails(broken: tuple[subprocess.CompletedProcess, list[str]]) -> None:
-    result, _ = broken
+def test_broken_book_fails(broken: tuple[subprocess.CompletedProcess, list[str], dict]) -> None:
+    result, _, _ = broken
     assert result.returncode != 0
 
 
@@ -103,19 +112,34 @@ def test_broken_book_fails(broken: tuple[subprocess.CompletedProcess, list[str]]
         ("figure without alt", "book/no-alt.md", ["has no alt text", "alt:"]),
         ("file not in toc", "book/orphan.md", ["is not in _toc.yml", "- file: book/orphan"]),
         ("toc entry with no file", "_toc.yml", ["lists book/missing", "create the file", "remove the entry"]),
+        (
+            "unseeded randomness",
+            "book/unseeded.md",
+            ["gives another output each time", "unseeded-loss", "Seed"],
+        ),
     ],
 )
 def test_mistake_is_explained(
-    broken: tuple[subprocess.CompletedProcess, list[str]], mistake: str, file: str, says: list[str]
+    broken: tuple[subprocess.CompletedProcess, list[str], dict], mistake: str, file: str, says: list[str]
 ) -> None:
-    _, warnings = broken
+    _, warnings, _ = broken
     located = [line for line in warnings if f"{file}:" in line]
     assert any(all(words in line for words in says) for line in located), (
         f"no warning at {file} says {says} ({mistake}); the warnings were:\n" + "\n".join(warnings)
     )
 
 
-# -- unseeded randomness -----------------------------------------------------------------------
+def test_the_build_points_at_the_unseeded_cell(
+    broken: tuple[subprocess.CompletedProcess, list[str], dict],
+) -> None:
+    _, warnings, chapters = broken
+    line = cell_line(chapters["Unseeded"], "a = torch.rand(2)")
+    assert any(
+        f"{chapters['Unseeded']}:{line}: WARNING: the code cell at line {line} gives" in w for w in warnings
+    ), "\n".join(warnings)
+
+
+# -- unseeded randomness, from the command line ------------------------------------------------
 
 
 def test_unseeded_randomness_is_reported(tmp_path: Path) -> None:
@@ -134,10 +158,8 @@ def test_unseeded_randomness_is_reported(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 1, result.stdout + result.stderr
-    lines = chapters["Unseeded"].read_text(encoding="utf-8").splitlines()
-    random_line = next(number for number, line in enumerate(lines) if line.startswith("a = torch.rand(2)"))
-    cell_line = 1 + max(number for number in range(random_line) if lines[number].startswith("```{code-cell}"))
+    line = cell_line(chapters["Unseeded"], "a = torch.rand(2)")
     reported = result.stdout.strip().splitlines()
     assert len(reported) == 1, result.stdout
     assert "unseeded-loss" in reported[0] and "Seed every random draw" in reported[0]
-    assert reported[0].startswith(f"{chapters['Unseeded']}:{cell_line}: the code cell at line {cell_line} ")
+    assert reported[0].startswith(f"{chapters['Unseeded']}:{line}: the code cell at line {line} ")

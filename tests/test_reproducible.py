@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,3 +23,57 @@ def test_chapter_gives_the_same_outputs_twice(site: Path, docname: str) -> None:
     path = toc.source_file(ROOT, docname)
     problem = reproducible.check(path, reproducible.cached(ROOT, path))
     assert problem is None, f"{path}:{problem[0]}: {problem[1]}"
+
+
+CHAPTER = """\
+---
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+# A chapter
+
+Some text.
+
+```{code-cell} ipython3
+x = 1
+```
+
+More text.
+
+```{code-cell} ipython3
+print(x)
+```
+"""
+
+
+def with_outputs(notebook: Any, texts: list[str], code_only: bool) -> Any:
+    import copy
+
+    import nbformat
+
+    executed = copy.deepcopy(notebook)
+    if code_only:  # as the execution cache keeps it
+        executed.cells = [cell for cell in executed.cells if cell.cell_type == "code"]
+    code = [cell for cell in executed.cells if cell.cell_type == "code"]
+    for cell, text in zip(code, texts, strict=True):
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)] if text else []
+    return executed
+
+
+def test_a_difference_is_located_at_its_cell(tmp_path: Path) -> None:
+    path = tmp_path / "chapter.md"
+    path.write_text(CHAPTER, encoding="utf-8")
+    notebook = reproducible.read(path)
+    cached = with_outputs(notebook, ["", "0.25\n"], code_only=True)
+    fresh = with_outputs(notebook, ["", "0.75\n"], code_only=False)
+    same = with_outputs(notebook, ["", "0.25\n"], code_only=False)
+    assert reproducible.first_difference(cached, same) is None
+    difference = reproducible.first_difference(cached, fresh)
+    assert difference == (1, "stdout: 0.25\n", "stdout: 0.75\n")
+    line, text = reproducible.message(notebook, difference)
+    assert (
+        CHAPTER.splitlines()[line - 1] == "```{code-cell} ipython3"
+        and "print(x)" in CHAPTER.splitlines()[line]
+    )
+    assert "'stdout: 0.25' then 'stdout: 0.75'" in text
