@@ -1,4 +1,4 @@
-"""Every chapter gives the same outputs when it is executed again (all randomness is seeded)."""
+"""Every chapter gives the same outputs when it is executed again, cell by cell (all randomness is seeded)."""
 
 from __future__ import annotations
 
