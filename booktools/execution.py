@@ -53,20 +53,33 @@ def code_of(notebook: Any) -> str:
     return "\n".join(transform(cell.source) for cell in notebook.cells if cell.cell_type == "code")
 
 
-def imported_modules(source: str, packages: tuple[str, ...]) -> set[str]:
-    """Dotted names of the modules of ``packages`` that ``source`` imports, directly.
+def _runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` except those under ``if TYPE_CHECKING:``, which never run."""
+    for child in ast.iter_child_nodes(tree):
+        if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+            yield from (n for orelse in child.orelse for n in [orelse, *_runtime_nodes(orelse)])
+            continue
+        yield child
+        yield from _runtime_nodes(child)
 
-    ``from lesson_code import mse`` imports the package ``lesson_code`` (and ``mse`` may be
-    a submodule); ``import lesson_code.losses`` imports both the package and the submodule.
+
+def imported_modules(source: str, packages: tuple[str, ...]) -> set[str]:
+    """Dotted names that ``source`` imports from ``packages``, directly.
+
+    ``import lesson_code.losses`` names both ``lesson_code`` and ``lesson_code.losses``;
+    ``from lesson_code import mse`` names ``lesson_code`` and ``lesson_code.mse`` (which may be
+    a submodule or a re-exported name); ``import lesson_code`` and ``from lesson_code import *``
+    name ``lesson_code.*``: everything the package offers.
     """
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return {p for p in packages if p in source}  # unparsable: depend on every package named
+        return {f"{p}.*" for p in packages if p in source}  # unparsable: depend on all of it
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
+            names += [f"{n}.*" for n in names if "." not in n]  # the bare package: any attribute
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
         else:
@@ -87,8 +100,28 @@ def module_file(name: str, root: Path) -> Path | None:
     return None
 
 
+def package_exports(init: Path) -> dict[str, str] | None:
+    """The ``_EXPORTS`` table of a lazily importing package (name -> submodule), if it has one."""
+    for node in ast.parse(init.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_EXPORTS" for t in node.targets):
+            return ast.literal_eval(node.value)
+    return None
+
+
+def _submodules(package: str, init: Path) -> list[str]:
+    """Every module the package could hand out: its export table's, else every file beside it."""
+    exports = package_exports(init)
+    if exports is not None:
+        return sorted({f"{package}.{module}" for module in exports.values()})
+    return sorted(f"{package}.{p.stem}" for p in init.parent.glob("*.py") if p.name != "__init__.py")
+
+
 def module_closure(names: set[str], root: Path, packages: tuple[str, ...]) -> dict[str, Path]:
-    """Every module reachable from ``names`` by the imports inside the packages, with its file."""
+    """Every module reachable from ``names`` by the imports inside the packages, with its file.
+
+    A name that is not a module (``lesson_code.mse``) leads to the module that the package's
+    export table names for it, or, for a package without one, to all of the package.
+    """
     seen: dict[str, Path] = {}
     todo = sorted(names)
     while todo:
@@ -96,20 +129,31 @@ def module_closure(names: set[str], root: Path, packages: tuple[str, ...]) -> di
         if name in seen:
             continue
         path = module_file(name, root)
-        if path is None:  # an attribute such as lesson_code.mse, not a module
+        if path is None:
+            parent, _, attribute = name.rpartition(".")
+            init = module_file(parent, root) if parent else None
+            if init is None or init.name != "__init__.py":
+                continue  # an attribute of a plain module, or nothing of ours
+            exports = package_exports(init)
+            if attribute != "*" and exports is not None:
+                if attribute in exports:
+                    todo.append(f"{parent}.{exports[attribute]}")
+                continue
+            todo.extend(m for m in _submodules(parent, init) if m not in seen)
             continue
         seen[name] = path
         source = path.read_text(encoding="utf-8")
         inner = imported_modules(source, packages)
         # relative imports inside the package: from .losses import mse
-        tree = ast.parse(source)
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(tree):
+        for node in _runtime_nodes(ast.parse(source)):
             if isinstance(node, ast.ImportFrom) and node.level:
                 base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
                 target = f"{base}.{node.module}" if node.module else base
                 inner.add(target)
                 inner.update(f"{target}.{alias.name}" for alias in node.names)
+        if path.name == "__init__.py" and package_exports(path) is None:
+            inner.add(f"{name}.*")  # an eager package may import anything beside it
         todo.extend(sorted(inner - seen.keys()))
     return seen
 
@@ -189,7 +233,7 @@ def outdated_by_dependencies(
         if record is not None and record.data.get(FINGERPRINT_KEY) == current:
             continue
         if record is not None:
-            cache.remove_cache_record(record.pk)
+            cache.remove_cache(record.pk)
         outdated.append(docname)
     if outdated:
         logger.info(f"[booktools] dependencies changed, reading again: {', '.join(outdated)}")
@@ -230,7 +274,7 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
         if record is not None and record.data.get(FINGERPRINT_KEY) == current:
             continue
         if record is not None:
-            cache.remove_cache_record(record.pk)
+            cache.remove_cache(record.pk)
         todo.append((docname, notebook, current))
     if not todo:
         return
@@ -251,6 +295,8 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
             allow_errors=nb_config.execution_allow_errors,
             timeout=nb_config.execution_timeout,
             meta_override=True,
+            # ipykernel logs a warning about TCP transport at every start: keep kernel chatter to errors
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
         return docname, path, current, result
 

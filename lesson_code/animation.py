@@ -34,7 +34,7 @@ from lesson_code.training import History
 
 # x264 settings chosen for small files that are the same byte for byte on every build.
 ENCODER_ARGS = [
-    "-preset", "slow", "-tune", "animation", "-crf", "30", "-threads", "1",
+    "-preset", "slow", "-tune", "animation", "-crf", "32", "-threads", "1",
     "-fflags", "+bitexact", "-flags:v", "+bitexact", "-movflags", "+faststart",
 ]
 

@@ -73,7 +73,10 @@ def epoch_batches(n: int, batch_size: int, epochs: int, *, seed: int) -> list[Te
     replacement) and cuts the order into consecutive batches of ``batch_size``;
     the last batch of an epoch is smaller when ``batch_size`` does not divide ``n``.
     This is the order ``torch.utils.data.DataLoader(..., shuffle=True, generator=g)``
-    draws for ``g = torch.Generator().manual_seed(seed)``.
+    draws for ``g = torch.Generator().manual_seed(seed)``. Its ``RandomSampler`` also draws
+    from ``g`` for its own bookkeeping (a 64-bit base seed for workers before each epoch,
+    and one permutation it throws away after it), so we draw and drop the same numbers
+    to stay in step with it.
     """
     check_count("n", n, 1)
     check_count("batch_size", batch_size, 1, n)
@@ -81,7 +84,9 @@ def epoch_batches(n: int, batch_size: int, epochs: int, *, seed: int) -> list[Te
     generator = torch.Generator().manual_seed(seed)
     batches: list[Tensor] = []
     for _ in range(epochs):
+        torch.empty((), dtype=torch.int64).random_(generator=generator)  # the DataLoader's base seed
         order = torch.randperm(n, generator=generator)
+        torch.randperm(n, generator=generator)  # the permutation RandomSampler draws and slices to nothing
         batches.extend(order.split(batch_size))
     return batches
 

@@ -1,0 +1,87 @@
+"""What a chapter depends on: the modules of lesson_code its code imports, followed through the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from booktools.execution import fingerprint, imported_modules, module_closure
+
+PACKAGES = ("pkg",)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A lazily importing package like lesson_code: a, b (imports c), c; and an eager one."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        'from typing import TYPE_CHECKING\n_EXPORTS = {"fa": "a", "fb": "b"}\n'
+        "if TYPE_CHECKING:\n    from pkg.a import fa\n    from pkg.b import fb\n"
+    )
+    (pkg / "a.py").write_text("def fa(): return 1\n")
+    (pkg / "b.py").write_text("from pkg.c import fc\ndef fb(): return fc()\n")
+    (pkg / "c.py").write_text("def fc(): return 2\n")
+    eager = tmp_path / "eager"
+    eager.mkdir()
+    (eager / "__init__.py").write_text("from .x import fx\n")
+    (eager / "x.py").write_text("def fx(): return 3\n")
+    (eager / "y.py").write_text("def fy(): return 4\n")
+    (tmp_path / "requirements.lock").write_text("torch==2.13.0\n")
+    return tmp_path
+
+
+def closure(source: str, root: Path, packages=PACKAGES) -> list[str]:
+    return sorted(module_closure(imported_modules(source, packages), root, packages))
+
+
+def test_a_name_leads_to_its_module_and_what_that_imports(tree):
+    assert closure("from pkg import fa", tree) == ["pkg", "pkg.a"]
+    assert closure("from pkg import fb", tree) == ["pkg", "pkg.b", "pkg.c"]
+    assert closure("from pkg.c import fc", tree) == ["pkg", "pkg.c"]
+
+
+def test_the_bare_package_or_a_star_depends_on_everything(tree):
+    everything = ["pkg", "pkg.a", "pkg.b", "pkg.c"]
+    assert closure("import pkg as p\np.fa()", tree) == everything
+    assert closure("from pkg import *", tree) == everything
+
+
+def test_imports_only_for_type_checkers_do_not_count(tree):
+    assert "pkg.a" not in closure("from pkg import fb", tree)
+
+
+def test_an_eager_package_depends_on_every_module_beside_it(tree):
+    assert closure("from eager import fx", tree, ("eager",)) == ["eager", "eager.x", "eager.y"]
+
+
+def test_other_packages_and_magics_are_ignored(tree):
+    assert closure("import torch\nfrom matplotlib import pyplot", tree) == []
+
+
+
+class Notebook:
+    def __init__(self, *sources):
+        self.cells = [type("Cell", (), {"cell_type": "code", "source": s})() for s in sources]
+
+
+def test_the_fingerprint_changes_with_a_used_module_or_the_lock_and_not_otherwise(tree):
+    notebook = Notebook("from pkg import fb")
+    before = fingerprint(notebook, tree, PACKAGES, ("requirements.lock",))
+    (tree / "pkg" / "a.py").write_text("def fa(): return 10\n")  # not used by this notebook
+    assert fingerprint(notebook, tree, PACKAGES, ("requirements.lock",)) == before
+    (tree / "pkg" / "c.py").write_text("def fc(): return 20\n")  # used through pkg.b
+    after_c = fingerprint(notebook, tree, PACKAGES, ("requirements.lock",))
+    assert after_c != before
+    (tree / "requirements.lock").write_text("torch==2.13.0\nnumpy==2.0\n")
+    assert fingerprint(notebook, tree, PACKAGES, ("requirements.lock",)) != after_c
+
+
+def test_ipython_magics_do_not_hide_the_imports(tree):
+    notebook = Notebook("%matplotlib inline\nfrom pkg import fa", "!echo hi")
+    other = Notebook("from pkg import fa")
+    before = fingerprint(notebook, tree, PACKAGES, ())
+    assert before == fingerprint(other, tree, PACKAGES, ())
+    (tree / "pkg" / "a.py").write_text("def fa(): return 5\n")
+    assert fingerprint(notebook, tree, PACKAGES, ()) != before

@@ -1,0 +1,39 @@
+"""Two clean builds give the same pages: the same glued numbers, figure files and videos."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from booktools import workspace
+
+pytestmark = [pytest.mark.build, pytest.mark.slow]
+
+
+def fingerprint_of_site(site: Path, docnames: list[str]) -> dict[str, object]:
+    """What a reader sees that code produced: glued text, image files, video bytes, text outputs."""
+    seen: dict[str, object] = {}
+    for docname in docnames:
+        soup = BeautifulSoup((site / f"{docname}.html").read_text(encoding="utf-8"), "html.parser")
+        seen[f"{docname} glue"] = [span.get_text() for span in soup.select(".pasted-text")]
+        seen[f"{docname} images"] = [Path(img["src"]).name for img in soup.select("article img")]
+        seen[f"{docname} outputs"] = [pre.get_text() for pre in soup.select(".cell_output pre")]
+        seen[f"{docname} videos"] = [
+            hashlib.sha256(source["src"].encode()).hexdigest() for source in soup.select("article video source")
+        ]
+    return seen
+
+
+def test_a_second_clean_build_gives_the_same_pages(site, root, docnames, tmp_path):
+    copy = workspace.copy_book(root, tmp_path / "again")
+    result = workspace.build(copy, clean=True)
+    assert result.returncode == 0, result.output[-4000:]
+    first = fingerprint_of_site(site, docnames)
+    second = fingerprint_of_site(copy / "_build" / "html", docnames)
+    differing = [key for key in first if first[key] != second[key]]
+    assert not differing, f"these differ between two clean builds: {differing}"
+    assert any(re.match(r"\d", value) for key, values in first.items() if key.endswith("glue") for value in values)
