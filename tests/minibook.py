@@ -1,7 +1,7 @@
 """A small copy of the book to break on purpose: an intro, a glossary and chapters made by the scaffold.
 
 The copy has the repository's configuration, lesson_code and booktools, but its own three
-pages, so that a build takes seconds and depends on no other chapter.
+pages, so that a build is short and depends on no other chapter.
 """
 
 from __future__ import annotations
@@ -12,20 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from booktools import workspace
 from booktools.new_chapter import new_chapter
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-IGNORE = shutil.ignore_patterns(
-    ".venv",
-    "_build",
-    ".git",
-    "__pycache__",
-    "*.egg-info",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".ipynb_checkpoints",
-)
 
 INTRO = """\
 (ch-intro)=
@@ -54,7 +45,7 @@ chapters:
 
 def make(path: Path, titles: list[str]) -> dict[str, Path]:
     """A copy of the repository at ``path``; its book: an intro, ``titles`` (scaffolded), a glossary."""
-    shutil.copytree(ROOT, path, ignore=IGNORE)
+    workspace.copy_book(ROOT, path)
     shutil.rmtree(path / "book")
     (path / "book").mkdir()
     (path / "book" / "intro.md").write_text(INTRO, encoding="utf-8")
