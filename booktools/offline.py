@@ -47,8 +47,8 @@ def _is_thebe(asset: Any) -> bool:
 def drop_thebe_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     """Remove sphinx-thebe's scripts and style from the page: they name a CDN and redeclare a constant."""
     for key in ("script_files", "css_files"):
-        if key in context:
-            context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
+        if key in context:  # in place: handlers that add files to this page after us keep theirs
+            context[key][:] = [asset for asset in context[key] if not _is_thebe(asset)]
 
 
 def add_assets(app: Sphinx) -> None:

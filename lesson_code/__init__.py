@@ -32,6 +32,8 @@ _EXPORTS = {
     "fit_animation": "animation",
     "race_animation": "animation",
     "video_html": "animation",
+    "explorer_data": "explorer",
+    "explorer_html": "explorer",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -52,6 +54,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from lesson_code.animation import Movie, encode_mp4, fit_animation, race_animation, video_html
     from lesson_code.data import make_line
+    from lesson_code.explorer import explorer_data, explorer_html
     from lesson_code.losses import linear_mse, mse, mse_grad
     from lesson_code.plots import plot_line, plot_loss, scatter_data
     from lesson_code.training import (
