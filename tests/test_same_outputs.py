@@ -77,3 +77,18 @@ def test_a_difference_is_located_at_its_cell(tmp_path: Path) -> None:
         and "print(x)" in CHAPTER.splitlines()[line]
     )
     assert "'stdout: 0.25' then 'stdout: 0.75'" in text
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("glue best: 2.46087646484375", "glue best: 2.460875988006592", True),  # float32 rounding, 2e-7
+        ("tensor([0.0783, 1.5000])", "tensor([0.0783, 1.5000])", True),
+        ("glue loss: 5.182844638824463", "glue loss: 4.705969333648682", False),  # an unseeded draw
+        ("glue loss: 0.5", "glue loss: 0.50002", False),  # 4e-5: more than rounding
+        ("tensor([1., 2.])", "tensor([1., 2., 3.])", False),
+        ("glue a: 1.0", "glue b: 1.0", False),
+    ],
+)
+def test_rounding_is_not_a_difference_but_randomness_is(a: str, b: str, same: bool) -> None:
+    assert reproducible.same_text(a, b) is same
