@@ -43,7 +43,8 @@ def clean_builds(source: Path, tmp: Path) -> list[dict]:
         copy = workspace.copy_book(source, tmp / f"clean-{workers}")
         rows.append(_row(name, workspace.build(copy, workers=workers), workers=workers))
     copy = workspace.copy_book(source, tmp / "clean-stock")
-    rows.append(_row("clean, stock jupyter-book (force)", workspace.build(copy, config=workspace.stock_config(copy, "force"))))
+    stock = workspace.build(copy, config=workspace.stock_config(copy, "force"))
+    rows.append(_row("clean, stock jupyter-book (force)", stock))
     return rows
 
 

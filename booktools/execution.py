@@ -320,7 +320,15 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
             logger.info(f"[booktools] executed {docname} in {result.time:.1f} s")
 
 
+# Kernels run one per core, so each computes on one thread: no oversubscription, and no
+# summation order that depends on how many threads a BLAS call happened to get.
+KERNEL_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                      "PYTHONHASHSEED": "0"}
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    for name, value in KERNEL_ENVIRONMENT.items():  # inherited by every kernel this build starts
+        os.environ.setdefault(name, value)
     app.setup_extension("myst_nb")
     app.add_config_value("booktools_packages", ["lesson_code"], "env")
     app.add_config_value("booktools_lock_files", ["requirements.lock"], "env")

@@ -34,6 +34,39 @@ _EXPORTS = {
     "video_html": "animation",
     "explorer_data": "explorer",
     "explorer_html": "explorer",
+    # the shape of the loss: ch-learning-rate, ch-loss-surface
+    "best_constant_lr": "stability",
+    "condition_number": "stability",
+    "hessian_eigenvalues": "stability",
+    "hessian_linear_mse": "stability",
+    "loss_grid": "stability",
+    "max_stable_lr": "stability",
+    "heavy_ball": "momentum",
+    "mark_point": "plots",
+    "plot_loss_contours": "plots",
+    "plot_params": "plots",
+    "plot_path": "plots",
+    # classification: ch-classification
+    "accuracy": "classification",
+    "bce_with_logits": "classification",
+    "logistic_grad": "classification",
+    "logistic_loss": "classification",
+    "make_two_classes": "classification",
+    "sigmoid": "classification",
+    "boundary_animation": "animation",
+    # networks: ch-scaling-up
+    "Digits": "networks",
+    "confusion_matrix": "networks",
+    "count_params": "networks",
+    "device": "networks",
+    "init_params": "networks",
+    "layer_shapes": "networks",
+    "load_digits_split": "networks",
+    "mlp_logits": "networks",
+    "mlp_loss": "networks",
+    "predict": "networks",
+    "softmax_cross_entropy": "networks",
+    "unflatten": "networks",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -52,11 +85,57 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
-    from lesson_code.animation import Movie, encode_mp4, fit_animation, race_animation, video_html
+    from lesson_code.animation import (
+        Movie,
+        boundary_animation,
+        encode_mp4,
+        fit_animation,
+        race_animation,
+        video_html,
+    )
+    from lesson_code.classification import (
+        accuracy,
+        bce_with_logits,
+        logistic_grad,
+        logistic_loss,
+        make_two_classes,
+        sigmoid,
+    )
     from lesson_code.data import make_line
     from lesson_code.explorer import explorer_data, explorer_html
     from lesson_code.losses import linear_mse, mse, mse_grad
-    from lesson_code.plots import plot_line, plot_loss, scatter_data
+    from lesson_code.momentum import heavy_ball
+    from lesson_code.networks import (
+        Digits,
+        confusion_matrix,
+        count_params,
+        device,
+        init_params,
+        layer_shapes,
+        load_digits_split,
+        mlp_logits,
+        mlp_loss,
+        predict,
+        softmax_cross_entropy,
+        unflatten,
+    )
+    from lesson_code.plots import (
+        mark_point,
+        plot_line,
+        plot_loss,
+        plot_loss_contours,
+        plot_params,
+        plot_path,
+        scatter_data,
+    )
+    from lesson_code.stability import (
+        best_constant_lr,
+        condition_number,
+        hessian_eigenvalues,
+        hessian_linear_mse,
+        loss_grid,
+        max_stable_lr,
+    )
     from lesson_code.training import (
         DivergenceError,
         History,

@@ -177,3 +177,57 @@ def video_html(movie: Movie, *, alt: str, caption: str) -> HTML:
         f'<source type="video/mp4" src="data:video/mp4;base64,{data}">{alt_text}</video>'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
     )
+
+
+CLASS_COLORS = ("#0072B2", "#D55E00")  # Okabe-Ito blue for class 0, vermilion for class 1
+
+
+def boundary_points(w: Tensor, box: float) -> tuple[list[float], list[float]]:
+    r"""Two points of the line $w_1 x_1 + w_2 x_2 + w_3 = 0$ on the edges of the square $[-b, b]^2$.
+
+    Here $b$ is ``box``.
+    """
+    w1, w2, w3 = (float(v) for v in w)
+    if abs(w2) >= abs(w1):  # closer to horizontal: solve for x2 at x1 = -box and box
+        return [-box, box], [-(w1 * -box + w3) / w2, -(w1 * box + w3) / w2]
+    if w1 == 0.0:
+        return [], []  # w = 0: every point is on the boundary, no line to draw
+    return [-(w2 * -box + w3) / w1, -(w2 * box + w3) / w1], [-box, box]
+
+
+def _update_boundary(
+    frame: int, *, line: Line2D, label: Text, history: History, x: Tensor, y: Tensor, box: float,
+) -> tuple[Artist, ...]:
+    w = history.params[frame]
+    line.set_data(*boundary_points(w, box))
+    correct = float(((x @ w > 0).float() == y).float().mean())
+    label.set_text(f"step {frame}: {100 * correct:.0f}% right")
+    return line, label
+
+
+def boundary_animation(
+    x: Tensor, y: Tensor, history: History, *, every: int = 1, fps: int = 12, box: float = 4.0,
+) -> Movie:
+    r"""The decision boundary $X w = 0$ of a logistic regression moving as the run in ``history`` learns.
+
+    ``x`` is ``(n, 3)``: two coordinates and a column of ones; ``y`` holds labels 0 and 1.
+    """
+    if x.ndim != 2 or x.shape[1] != 3 or history.params.shape[1] != 3:
+        raise ValueError(f"boundary_animation needs x of shape (n, 3) and 3 parameters, got {tuple(x.shape)}")
+    fig = _new_figure(4.5, 4.0)
+    ax = fig.add_subplot()
+    for label_value, color, marker in ((0.0, CLASS_COLORS[0], "o"), (1.0, CLASS_COLORS[1], "^")):
+        chosen = y == label_value
+        ax.scatter(x[chosen, 0].numpy(), x[chosen, 1].numpy(), s=16, color=color, marker=marker, alpha=0.8,
+                   label=f"class {label_value:.0f}")
+    (line,) = ax.plot([], [], color="black", linewidth=2.2, label="decision boundary")
+    label = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top",
+                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+    ax.set_xlim(-box, box)
+    ax.set_ylim(-box, box)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(loc="lower right", fontsize="small")
+    update = partial(_update_boundary, line=line, label=label, history=history, x=x, y=y, box=box)
+    return Movie(fig, update, _frames(history, every), (line, label), fps)

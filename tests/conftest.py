@@ -50,5 +50,7 @@ def site() -> Path:
         return path
     result = clean_build(ROOT)
     if result.returncode != 0:
-        pytest.fail(f"the strict build failed (exit {result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+        pytest.fail(
+            f"the strict build failed (exit {result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
+        )
     return ROOT / "_build" / "html"

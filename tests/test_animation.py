@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 import torch
 
-from lesson_code import encode_mp4, fit_animation, gradient_descent, linear_mse, make_line, race_animation, sgd, video_html
+from lesson_code import (
+    encode_mp4,
+    fit_animation,
+    gradient_descent,
+    linear_mse,
+    make_line,
+    race_animation,
+    sgd,
+    video_html,
+)
 
 
 @pytest.fixture(scope="module")

@@ -61,7 +61,9 @@ def test_animation_edit_executes_only_the_chapters_with_animations(copy):
     animation.write_text(animation.read_text(encoding="utf-8") + "\n# edited by the rebuild test\n", encoding="utf-8")
     result = workspace.build(copy)
     assert result.returncode == 0, result.output[-4000:]
-    with_video = {d for d in chapters_with_code(copy) if "video_html" in toc.source_file(copy, d).read_text(encoding="utf-8")}
+    with_video = {
+        d for d in chapters_with_code(copy) if "video_html" in toc.source_file(copy, d).read_text(encoding="utf-8")
+    }
     assert with_video and sorted(result.executed) == sorted(with_video)
     assert set(chapters_with_code(copy)) - with_video, "every chapter has a video: this test shows nothing"
 

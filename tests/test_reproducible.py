@@ -34,6 +34,6 @@ def test_a_second_clean_build_gives_the_same_pages(site, root, docnames, tmp_pat
     assert result.returncode == 0, result.output[-4000:]
     first = fingerprint_of_site(site, docnames)
     second = fingerprint_of_site(copy / "_build" / "html", docnames)
-    differing = [key for key in first if first[key] != second[key]]
-    assert not differing, f"these differ between two clean builds: {differing}"
+    differing = {key: (first[key], second[key]) for key in first if first[key] != second[key]}
+    assert not differing, f"these differ between two clean builds (first, second): {differing}"
     assert any(re.match(r"\d", value) for key, values in first.items() if key.endswith("glue") for value in values)

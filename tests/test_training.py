@@ -44,7 +44,7 @@ def test_gradient_descent_reaches_least_squares(data):
 def test_each_step_is_the_hand_derived_update(data):
     x, y = data
     history = gradient_descent(linear_mse, A0, x, y, lr=0.1, steps=5)
-    for before, after in zip(history.params[:-1], history.params[1:]):
+    for before, after in zip(history.params[:-1], history.params[1:], strict=True):
         torch.testing.assert_close(after, before - 0.1 * mse_grad(before, x, y), rtol=1e-6, atol=1e-6)
     assert history.params.shape == (6, 2) and history.losses.shape == (5,)
     torch.testing.assert_close(history.losses[0], mse(x @ A0, y))
@@ -92,7 +92,7 @@ def test_epochs_are_shuffled_differently_and_reproducibly():
     first = epoch_batches(100, 100, epochs=2, seed=0)
     again = epoch_batches(100, 100, epochs=2, seed=0)
     assert not torch.equal(first[0], first[1])
-    assert all(torch.equal(a, b) for a, b in zip(first, again))
+    assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
 
 
 def test_sgd_takes_the_steps_of_dataloader_and_torch_optim_sgd(data):
@@ -117,7 +117,7 @@ def test_sgd_records_the_batch_each_step_used(data):
     run = sgd(linear_mse, A0, x, y, lr=0.05, batch_size=10, epochs=2, seed=2)
     batches = epoch_batches(100, 10, epochs=2, seed=2)
     assert run.steps == 20 and len(run.batches) == 20
-    assert all(torch.equal(a, b) for a, b in zip(run.batches, batches))
+    assert all(torch.equal(a, b) for a, b in zip(run.batches, batches, strict=True))
     for k in (0, 7, 19):
         b = run.batches[k]
         torch.testing.assert_close(run.losses[k], mse(x[b] @ run.params[k], y[b]))
