@@ -181,9 +181,7 @@ def figure_problems(text: str, path: Path) -> list[Problem]:
                         ),
                     )
                 )
-            if figure is not None and not (
-                isinstance(figure, dict) and str(figure.get("caption", "")).strip()
-            ):
+            if figure is not None and not (isinstance(figure, dict) and str(figure.get("caption", "")).strip()):
                 problems.append(
                     Problem(
                         path,
@@ -235,8 +233,7 @@ def shape_problems(text: str, path: Path) -> list[Problem]:
             Problem(
                 path,
                 start + 1,
-                "the chapter has no title: start it with `(ch-<name>)=` "
-                "and then `# <Title>` on the next line",
+                "the chapter has no title: start it with `(ch-<name>)=` and then `# <Title>` on the next line",
             )
         )
     else:
@@ -253,9 +250,7 @@ def shape_problems(text: str, path: Path) -> list[Problem]:
                     ),
                 )
             )
-    if not any(
-        LEARN.match(f"{{{block.name}}} {block.argument}") for block in blocks if block.name == "admonition"
-    ):
+    if not any(LEARN.match(f"{{{block.name}}} {block.argument}") for block in blocks if block.name == "admonition"):
         problems.append(
             Problem(
                 path,
@@ -398,9 +393,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _warn(logger: Any, problem: Problem) -> None:
-    logger.warning(
-        problem.message, location=f"{problem.path}:{problem.line}", type="booktools", subtype="lint"
-    )
+    logger.warning(problem.message, location=f"{problem.path}:{problem.line}", type="booktools", subtype="lint")
 
 
 def check_sources(app: Any, config: Any) -> None:
@@ -445,9 +438,7 @@ def collect_image_problems(app: Any, doctree: Any) -> None:
     found = []
     for image in doctree.findall(nodes.image):
         if not str(image.get("alt", "")).strip():
-            what = (
-                "a plot drawn by a code cell" if _in_cell_output(image) else f"the image {image.get('uri')!r}"
-            )
+            what = "a plot drawn by a code cell" if _in_cell_output(image) else f"the image {image.get('uri')!r}"
             found.append(
                 (
                     _line(image),

@@ -63,17 +63,13 @@ def new_chapter(root: Path, title: str) -> Path:
     docname = f"book/{slug}"
     path = root / f"{docname}.md"
     if toc.source_file(root, docname) is not None:
-        raise ChapterError(
-            f"{path.relative_to(root)} already exists: choose another title, or edit that chapter"
-        )
+        raise ChapterError(f"{path.relative_to(root)} already exists: choose another title, or edit that chapter")
     if docname in toc.docnames(root):
         raise ChapterError(f"_toc.yml already lists {docname}: remove that entry or choose another title")
     label = f"(ch-{slug})="
     for other in sorted((root / "book").rglob("*.md")):
         if label in other.read_text(encoding="utf-8"):
-            raise ChapterError(
-                f"the label {label} is already used in {other.relative_to(root)}: choose another title"
-            )
+            raise ChapterError(f"the label {label} is already used in {other.relative_to(root)}: choose another title")
     toc_path = root / "_toc.yml"
     new_toc = add_to_toc(toc_path.read_text(encoding="utf-8"), docname)
     path.write_text(render(title, slug), encoding="utf-8")

@@ -4,11 +4,11 @@ Each chapter is executed in a fresh kernel and its text outputs (``text/plain`` 
 printed ``stdout`` and glued values) are compared with another execution: the one in the
 build's cache when there is one, or a second fresh one.
 Numbers that agree to a relative 1e-5 count as the same: parallel float32 arithmetic may round
-the last digits differently from run to run, while an unseeded random draw changes far more.  The first cell that differs is
-reported with the chapter's file and line, e.g.::
+the last digits differently from run to run, while an unseeded random draw changes far more.
+The first cell that differs is reported with the chapter's file and line, e.g.::
 
-    book/sgd.md:57: cell 4 gives another output each time it runs: 'tensor([0.4963])' then
-    'tensor([0.7682])'. Seed every random draw (seed=..., torch.Generator().manual_seed(...)).
+    book/sgd.md:57: the code cell at line 57 gives another output each time it runs:
+    'tensor([0.4963])' then 'tensor([0.7682])'. Seed every random draw (...)
 
 * ``python -m booktools.reproducible [book/sgd ...]`` checks the given chapters (default: all),
   exit status 1 on any difference.
@@ -127,8 +127,7 @@ def message(notebook: Any, difference: tuple[int, str, str]) -> tuple[int, str]:
     ordinal, a, b = difference
     line = _line(notebook, ordinal)
     return line, (
-        f"the code cell at line {line} gives another output each time it runs: "
-        f"{_short(a)} then {_short(b)}. {FIX}"
+        f"the code cell at line {line} gives another output each time it runs: {_short(a)} then {_short(b)}. {FIX}"
     )
 
 
@@ -160,9 +159,7 @@ def cached(root: Path, path: Path) -> Any | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Execute chapters again and report outputs that change.")
-    parser.add_argument(
-        "docnames", nargs="*", help="chapters such as book/sgd (default: every page of _toc.yml)"
-    )
+    parser.add_argument("docnames", nargs="*", help="chapters such as book/sgd (default: every page of _toc.yml)")
     parser.add_argument("--root", type=Path, default=Path.cwd())
     args = parser.parse_args(argv)
     failures, checked = 0, 0
@@ -202,9 +199,7 @@ def recheck(app: Any, env: Any, docnames: list[str]) -> None:
         except RuntimeError:
             continue  # a failing cell: myst-nb reports it against the file
         if problem is not None:
-            logger.warning(
-                problem[1], location=(docname, problem[0]), type="booktools", subtype="reproducible"
-            )
+            logger.warning(problem[1], location=(docname, problem[0]), type="booktools", subtype="reproducible")
 
 
 def setup(app: Any) -> dict[str, Any]:

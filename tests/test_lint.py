@@ -85,9 +85,7 @@ def test_figure_directives_and_images(directive: str, ok: bool, tmp_path: Path) 
 
 
 def test_a_solution_must_be_under_the_exercises(tmp_path: Path) -> None:
-    moved = GOOD.replace("## Exercises\n", "").replace(
-        "## Summary\n", "## Exercises\n\n1. Q?\n\n## Summary\n"
-    )
+    moved = GOOD.replace("## Exercises\n", "").replace("## Summary\n", "## Exercises\n\n1. Q?\n\n## Summary\n")
     assert any("the exercises have no solution" in m for m in problems(moved, tmp_path=tmp_path))
 
 
@@ -118,17 +116,15 @@ def test_toc_gaps_are_named(small_book: Path) -> None:
     )
     found = [str(problem) for problem in lint.lint_book(small_book)]
     assert any(p.startswith(f"{small_book / '_toc.yml'}:6:") and "lists book/gone" in p for p in found), found
-    assert any(
-        p.startswith(f"{small_book / 'book' / 'draft.md'}:1:") and "is not in _toc.yml" in p for p in found
-    ), found
+    assert any(p.startswith(f"{small_book / 'book' / 'draft.md'}:1:") and "is not in _toc.yml" in p for p in found), (
+        found
+    )
     assert len(found) == 2, found
 
 
 def test_exempt_pages_come_from_the_config(small_book: Path, root: Path) -> None:
     assert lint.exempt_pages(root) == {"book/intro", "book/glossary"}
     config = small_book / "_config.yml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace("      - book/intro\n", ""), encoding="utf-8"
-    )
+    config.write_text(config.read_text(encoding="utf-8").replace("      - book/intro\n", ""), encoding="utf-8")
     found = [str(problem) for problem in lint.lint_book(small_book)]
     assert found and all("intro.md" in p for p in found), found

@@ -88,9 +88,7 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Complet
     chapters["No alt"].write_text(text, encoding="utf-8")
     # a chapter file that the toc does not list, and a toc entry with no file
     (path / "book" / "orphan.md").write_text("(ch-orphan)=\n# Orphan\n", encoding="utf-8")
-    minibook.replace(
-        path / "_toc.yml", "  - file: book/glossary", "  - file: book/missing\n  - file: book/glossary"
-    )
+    minibook.replace(path / "_toc.yml", "  - file: book/glossary", "  - file: book/missing\n  - file: book/glossary")
     # randomness without a seed, caught when the build is asked to execute every chapter twice
     minibook.replace(chapters["Unseeded"], "a = torch.tensor([0.0, 0.0])", "a = torch.rand(2)  # no seed")
     result = minibook.build(path, BOOK_CHECK_REPRODUCIBLE="1")
@@ -134,9 +132,9 @@ def test_the_build_points_at_the_unseeded_cell(
 ) -> None:
     _, warnings, chapters = broken
     line = cell_line(chapters["Unseeded"], "a = torch.rand(2)")
-    assert any(
-        f"{chapters['Unseeded']}:{line}: WARNING: the code cell at line {line} gives" in w for w in warnings
-    ), "\n".join(warnings)
+    assert any(f"{chapters['Unseeded']}:{line}: WARNING: the code cell at line {line} gives" in w for w in warnings), (
+        "\n".join(warnings)
+    )
 
 
 # -- unseeded randomness, from the command line ------------------------------------------------
@@ -145,9 +143,7 @@ def test_the_build_points_at_the_unseeded_cell(
 def test_unseeded_randomness_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "book"
     chapters = minibook.make(path, ["Seeded", "Unseeded"])
-    minibook.replace(
-        chapters["Unseeded"], "a = torch.tensor([0.0, 0.0])", "a = torch.rand(2)  # no generator, no seed"
-    )
+    minibook.replace(chapters["Unseeded"], "a = torch.tensor([0.0, 0.0])", "a = torch.rand(2)  # no generator, no seed")
     env = {**os.environ, "PYTHONPATH": str(path)}
     result = subprocess.run(
         [sys.executable, "-m", "booktools.reproducible", "book/seeded", "book/unseeded", "--root", str(path)],

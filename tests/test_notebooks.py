@@ -13,9 +13,7 @@ from nbclient import NotebookClient
 from booktools import notebooks, toc
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = [
-    name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)
-]
+CHAPTERS = [name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)]
 
 
 def code_cells_of(markdown: str) -> list[str]:
@@ -53,14 +51,9 @@ def test_each_chapter_page_offers_its_notebook_and_colab(site: Path, docname: st
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
     page = (site / f"{docname}.html").read_text(encoding="utf-8")
     name = docname.rsplit("/", 1)[-1]
-    assert (
-        re.search(rf'href="(\.\./)*_sources/{re.escape(docname)}\.ipynb"', page)
-        or f'_sources/{name}.ipynb"' in page
-    )
+    assert re.search(rf'href="(\.\./)*_sources/{re.escape(docname)}\.ipynb"', page) or f'_sources/{name}.ipynb"' in page
     org_repo = url.removeprefix("https://github.com/").rstrip("/")
-    assert (
-        f'href="https://colab.research.google.com/github/{org_repo}/blob/notebooks/{docname}.ipynb"' in page
-    )
+    assert f'href="https://colab.research.google.com/github/{org_repo}/blob/notebooks/{docname}.ipynb"' in page
 
 
 @pytest.mark.slow
@@ -75,12 +68,6 @@ def test_a_chapter_runs_top_to_bottom_as_a_notebook(tmp_path: Path) -> None:
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     assert not any(output.output_type == "error" for output in outputs)
     assert not any("pip install" in str(output) for output in outputs)  # lesson_code is installed here
-    glued = {
-        output.metadata["scrapbook"]["name"]
-        for output in outputs
-        if output.get("metadata", {}).get("scrapbook")
-    }
-    expected = set(
-        re.findall(r"\{glue:text\}`([^`:]+)", toc.source_file(ROOT, docname).read_text(encoding="utf-8"))
-    )
+    glued = {output.metadata["scrapbook"]["name"] for output in outputs if output.get("metadata", {}).get("scrapbook")}
+    expected = set(re.findall(r"\{glue:text\}`([^`:]+)", toc.source_file(ROOT, docname).read_text(encoding="utf-8")))
     assert expected <= glued, f"glued in the chapter but not by the notebook: {expected - glued}"

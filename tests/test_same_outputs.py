@@ -10,9 +10,7 @@ import pytest
 from booktools import notebooks, reproducible, toc
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = [
-    name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)
-]
+CHAPTERS = [name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)]
 
 
 @pytest.mark.slow
@@ -72,10 +70,7 @@ def test_a_difference_is_located_at_its_cell(tmp_path: Path) -> None:
     difference = reproducible.first_difference(cached, fresh)
     assert difference == (1, "stdout: 0.25\n", "stdout: 0.75\n")
     line, text = reproducible.message(notebook, difference)
-    assert (
-        CHAPTER.splitlines()[line - 1] == "```{code-cell} ipython3"
-        and "print(x)" in CHAPTER.splitlines()[line]
-    )
+    assert CHAPTER.splitlines()[line - 1] == "```{code-cell} ipython3" and "print(x)" in CHAPTER.splitlines()[line]
     assert "'stdout: 0.25' then 'stdout: 0.75'" in text
 
 
