@@ -9,13 +9,14 @@ HTML   := _build/html
 PORT   ?= 8000
 
 # `book` is also the name of a folder: without .PHONY make would call it up to date.
-.PHONY: book test serve clean bench lock lint help
+.PHONY: book test serve clean bench lock lint help new-chapter
 
 help:
 	@echo "make book   build the site into $(HTML) (sets up .venv first)"
 	@echo "make test   run every test: lesson_code, a clean build, the built HTML, the browser"
 	@echo "make serve  serve the built site on http://127.0.0.1:$(PORT)"
 	@echo "make bench  measure build times and page weights (prints a table, writes _build/bench.json)"
+	@echo "make new-chapter TITLE=\"...\"  start book/<slug>.md from the chapter template"
 	@echo "make lock   re-resolve requirements.lock from pyproject.toml"
 	@echo "make clean  remove the build and the execution cache"
 
@@ -45,6 +46,11 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lesson_code booktools tests
+	$(BIN)/python -m booktools.lint
+
+new-chapter: $(STAMP)
+	@test -n "$(TITLE)" || { echo 'Usage: make new-chapter TITLE="Momentum"'; exit 1; }
+	$(BIN)/python -m booktools.new_chapter "$(TITLE)"
 
 lock:
 	rm -rf _build/lock-venv
