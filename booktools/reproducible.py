@@ -68,7 +68,12 @@ def text_outputs(notebook: Any) -> list[list[str]]:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream":
                 if output.get("name") == "stdout":
-                    texts.append(f"stdout: {output.get('text', '')}")
+                    # the kernel may send one print in several pieces: join consecutive pieces
+                    piece = "".join(output.get("text", ""))
+                    if texts and texts[-1].startswith("stdout: "):
+                        texts[-1] += piece
+                    else:
+                        texts.append(f"stdout: {piece}")
                 continue
             data = output.get("data", {})
             glued = output.get("metadata", {}).get("scrapbook", {}).get("name")

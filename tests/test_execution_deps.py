@@ -85,3 +85,20 @@ def test_ipython_magics_do_not_hide_the_imports(tree):
     assert before == fingerprint(other, tree, PACKAGES, ())
     (tree / "pkg" / "a.py").write_text("def fa(): return 5\n")
     assert fingerprint(notebook, tree, PACKAGES, ()) != before
+
+
+def test_a_print_split_into_several_stream_messages_counts_as_one_output():
+    """The kernel may deliver one print in pieces; two runs that printed the same text are the same."""
+    import nbformat
+
+    from booktools.reproducible import first_difference, text_outputs
+
+    def notebook(*pieces):
+        cell = nbformat.v4.new_code_cell("print(...)")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=p) for p in pieces]
+        return nbformat.v4.new_notebook(cells=[cell])
+
+    whole, split = notebook("weights: 1.5\naccuracy 0.9\n"), notebook("weights:", " 1.5\naccuracy 0.9\n")
+    assert text_outputs(whole) == text_outputs(split) == [["stdout: weights: 1.5\naccuracy 0.9\n"]]
+    assert first_difference(whole, split) is None
+    assert first_difference(whole, notebook("weights: 2.5\naccuracy 0.9\n")) is not None

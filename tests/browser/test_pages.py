@@ -167,6 +167,17 @@ def test_figure_contrast_tells_black_on_black_from_dark_on_white():
     assert contrast < MIN_FIGURE_CONTRAST
 
 
+# Pause a video on its middle frame, once it has data, and wait until that frame is painted.
+SHOW_MIDDLE_FRAME = """async video => {
+    if (video.readyState < 2) await new Promise(r => video.addEventListener("loadeddata", r, {once: true}));
+    video.pause();
+    const seeked = new Promise(r => video.addEventListener("seeked", r, {once: true}));
+    video.currentTime = video.duration / 2;
+    await seeked;
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+}"""
+
+
 def test_figures_readable_in_dark_mode(desktop_dark):
     page = desktop_dark.page
     assert page.evaluate("document.documentElement.dataset.theme") == "dark", (
@@ -178,6 +189,8 @@ def test_figures_readable_in_dark_mode(desktop_dark):
         figure = figures.nth(index)
         if not figure.is_visible():
             continue  # inside a closed dropdown: nothing to see until it opens
+        if figure.evaluate("e => e.tagName") == "VIDEO":
+            figure.evaluate(SHOW_MIDDLE_FRAME)  # a decoded frame, not the blank before the first one
         background, contrast = figure_contrast(figure.screenshot())
         name = figure.get_attribute("alt") or figure.get_attribute("aria-label") or f"figure {index}"
         assert contrast >= MIN_FIGURE_CONTRAST, (
