@@ -179,7 +179,7 @@ def explorer_data(
                     "lr": lr, "batch_size": batch_size, "seed": seed,
                     "a1": _rounded(history.params[:, 0]), "a2": _rounded(history.params[:, 1]),
                     "loss": _rounded(loss_path(linear_mse, history, x, y)),
-                    "batch_loss": _rounded(history.losses),
+                    "batch_loss": _rounded(history.losses_before),
                     "diverged_at": history.diverged_at,
                 })
     best = least_squares(x, y)

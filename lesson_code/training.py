@@ -29,14 +29,16 @@ class History:
 
     Attributes:
         params: ``(k + 1, p)``: the parameters before each of the ``k`` steps, and after the last.
-        losses: ``(k,)``: the loss each step computed, on the examples that step used.
+        losses_before: ``(k,)``: ``losses_before[j]`` is the loss of ``params[j]`` on the examples of
+            step ``j``, computed *before* update ``j``. There is no entry for the parameters after the
+            last step: for the loss there, and on all the data, use `loss_path` (its entry ``k``).
         batches: ``k`` index tensors: which examples each step used.
         lr: the learning rate.
         diverged_at: the step at which the loss stopped being finite, or ``None``.
     """
 
     params: Tensor
-    losses: Tensor
+    losses_before: Tensor
     batches: tuple[Tensor, ...]
     lr: float
     diverged_at: int | None = None
@@ -44,7 +46,16 @@ class History:
     @property
     def steps(self) -> int:
         """The number of steps taken."""
-        return len(self.losses)
+        return len(self.losses_before)
+
+    @property
+    def losses(self) -> Tensor:
+        """Not an attribute: the name did not say which loss it held. See `losses_before` and `loss_path`."""
+        raise AttributeError(
+            "History has no 'losses': history.losses_before[j] is the loss on step j's batch *before* update j, "
+            "so losses_before[-1] is one step short of the end; for the loss after the last step, "
+            "on all the data, use loss_path(loss_fn, history, x, y)[-1]"
+        )
 
     @property
     def final(self) -> Tensor:
@@ -183,7 +194,10 @@ def steps_per_epoch(n: int, batch_size: int) -> int:
 
 
 def loss_path(loss_fn: LossFn, history: History, x: Tensor, y: Tensor) -> Tensor:
-    """The loss on all of ``x, y`` at every parameter vector the run passed through: ``(k + 1,)``."""
+    """The loss on all of ``x, y`` at every parameter vector the run passed through: ``(k + 1,)``.
+
+    Entry ``j`` is the loss after ``j`` steps: entry 0 at the start, entry ``k`` after the last step.
+    """
     with torch.no_grad():
         return torch.stack([loss_fn(a, x, y) for a in history.params])
 

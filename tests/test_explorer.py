@@ -79,7 +79,7 @@ def test_embedded_runs_equal_lesson_code_runs(line, embedded):
         where = f"run lr={run['lr']} batch_size={run['batch_size']} seed={run['seed']}"
         assert run["diverged_at"] == history.diverged_at, where
         assert len(run["a1"]) == len(run["a2"]) == len(run["loss"]) == len(history.params), where
-        assert len(run["batch_loss"]) == len(history.losses), where
+        assert len(run["batch_loss"]) == len(history.losses_before), where
         for k, a in enumerate(history.params.tolist()):
             assert close(run["a1"][k], a[0]) and close(run["a2"][k], a[1]), f"{where}, step {k}"
             full_loss = float(((x.double() @ torch.tensor(a, dtype=torch.float64) - y.double()) ** 2).mean())
@@ -87,7 +87,7 @@ def test_embedded_runs_equal_lesson_code_runs(line, embedded):
             stored = run["loss"][k]
             assert (stored is None and not math.isfinite(float(linear_mse(torch.tensor(a), x, y)))) or \
                 abs(stored - full_loss) <= RTOL * full_loss + 1e-5 * full_loss, f"{where}, loss at step {k}"
-        for k, loss in enumerate(history.losses.tolist()):
+        for k, loss in enumerate(history.losses_before.tolist()):
             assert close(run["batch_loss"][k], loss), f"{where}, batch loss at step {k}"
         if batches is not None:
             stored = embedded["batches"][str(run["batch_size"])][str(run["seed"])]

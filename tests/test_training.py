@@ -46,8 +46,21 @@ def test_each_step_is_the_hand_derived_update(data):
     history = gradient_descent(linear_mse, A0, x, y, lr=0.1, steps=5)
     for before, after in zip(history.params[:-1], history.params[1:], strict=True):
         torch.testing.assert_close(after, before - 0.1 * mse_grad(before, x, y), rtol=1e-6, atol=1e-6)
-    assert history.params.shape == (6, 2) and history.losses.shape == (5,)
-    torch.testing.assert_close(history.losses[0], mse(x @ A0, y))
+    assert history.params.shape == (6, 2) and history.losses_before.shape == (5,)
+    torch.testing.assert_close(history.losses_before[0], mse(x @ A0, y))
+    torch.testing.assert_close(history.losses_before[-1], mse(x @ history.params[-2], y))
+
+
+def test_the_loss_after_the_last_step_comes_from_loss_path(data):
+    """``losses_before`` stops one step short; ``loss_path`` has the loss after every step, the last included."""
+    x, y = data
+    history = gradient_descent(linear_mse, A0, x, y, lr=0.1, steps=5)
+    path = loss_path(linear_mse, history, x, y)
+    assert path.shape == (6,)
+    torch.testing.assert_close(path[:-1], history.losses_before)
+    torch.testing.assert_close(path[-1], mse(x @ history.final, y))
+    with pytest.raises(AttributeError, match="losses_before.*loss_path"):
+        history.losses  # noqa: B018 - the old name explains itself
 
 
 def test_gradient_descent_shrinks_the_error_by_the_predicted_factor(data):
@@ -65,7 +78,7 @@ def test_gradient_descent_shrinks_the_error_by_the_predicted_factor(data):
 
 def test_loss_never_increases_for_a_small_learning_rate(data):
     x, y = data
-    losses = gradient_descent(linear_mse, A0, x, y, lr=0.1, steps=100).losses
+    losses = gradient_descent(linear_mse, A0, x, y, lr=0.1, steps=100).losses_before
     assert torch.all(losses[1:] <= losses[:-1] + 1e-7)
 
 
@@ -120,7 +133,7 @@ def test_sgd_records_the_batch_each_step_used(data):
     assert all(torch.equal(a, b) for a, b in zip(run.batches, batches, strict=True))
     for k in (0, 7, 19):
         b = run.batches[k]
-        torch.testing.assert_close(run.losses[k], mse(x[b] @ run.params[k], y[b]))
+        torch.testing.assert_close(run.losses_before[k], mse(x[b] @ run.params[k], y[b]))
 
 
 def test_loss_path_scores_every_recorded_parameter_on_all_the_data(data):
@@ -142,7 +155,7 @@ def test_divergence_can_be_recorded_instead(data):
     run = gradient_descent(linear_mse, A0, x, y, lr=3.0, steps=200, raise_on_divergence=False)
     assert run.diverged_at is not None and run.diverged_at < 200
     assert run.steps == run.diverged_at
-    assert torch.isfinite(run.losses).all()
+    assert torch.isfinite(run.losses_before).all()
     assert not torch.isfinite(linear_mse(run.final, x, y)) or run.diverged_at == run.steps
 
 
