@@ -164,3 +164,18 @@ def test_explorer_exercise_2_counts_the_examples_it_speaks_of(site):
     larger = int(np.sum(2 * (x[:, 0] ** 2 + 1) > curvatures(x)[1]))
     match = re.search(r"for ([0-9]+) of the ([0-9]+) examples", prose(site, "book/explorer"))
     assert match and (int(match.group(1)), int(match.group(2))) == (larger, len(x))
+
+
+def test_figures_name_the_fit_colour_as_orange(site):
+    """The palette (lesson_code.plots) is Okabe-Ito: the fitted line's vermilion #D55E00 is called orange
+    everywhere, and no colour of the palette is red."""
+    from lesson_code.plots import BATCH_COLOR, DATA_COLOR, FIT_COLOR, GUESS_COLOR, SGD_COLOR
+
+    assert FIT_COLOR == "#D55E00" and "#FF0000" not in {BATCH_COLOR, DATA_COLOR, GUESS_COLOR, SGD_COLOR}
+    for docname in OWN_CHAPTERS:
+        body = soup_of(site, docname)
+        descriptions = [img.get("alt", "") for img in body.find_all("img")]
+        descriptions += [video.get("aria-label", "") for video in body.find_all("video")]
+        descriptions += [caption.get_text(" ") for caption in body.find_all("figcaption")]
+        for text in descriptions:
+            assert not re.search(r"\bred\b", text, re.I), f"{docname} calls a colour red: {text[:120]!r}"
