@@ -42,6 +42,11 @@ _EXPORTS = {
     "loss_grid": "stability",
     "max_stable_lr": "stability",
     "heavy_ball": "momentum",
+    # update rules for train: ch-loss-surface
+    "Adam": "updates",
+    "Momentum": "updates",
+    "Plain": "updates",
+    "RMSProp": "updates",
     "mark_point": "plots",
     "plot_loss_contours": "plots",
     "plot_params": "plots",
@@ -147,3 +152,4 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         steps_per_epoch,
         train,
     )
+    from lesson_code.updates import Adam, Momentum, Plain, RMSProp
