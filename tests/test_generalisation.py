@@ -2,6 +2,7 @@
 polynomials and polyfit, Gauss-Legendre quadrature, autograd, an augmented least-squares
 problem, and torch.optim.SGD(weight_decay=...)."""
 
+import re
 from functools import partial
 
 import numpy as np
@@ -235,3 +236,97 @@ def test_early_stop_refuses_bad_input():
         early_stop(torch.tensor([1.0, 2.0]), 0)
     with pytest.raises(ValueError, match="val_losses"):
         early_stop(torch.tensor([]), 3)
+
+
+# -- the chapter's numbers, recomputed in NumPy float64 without lesson_code ------------------
+
+
+def _page_text(site) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((site / "book" / "generalisation.html").read_text(encoding="utf-8"), "html.parser")
+    return " ".join((soup.find("article") or soup).get_text(" ").split())
+
+
+def _numbers_after(text: str, words: str, count: int = 1) -> list[float]:
+    """The ``count`` numbers that follow ``words`` on the page, skipping words, commas and inline maths."""
+    start = text.find(words)
+    assert start >= 0, f"the page no longer says {words!r}"
+    rest = text[start + len(words):]
+    found = re.findall(r"(?<![\w.])-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?", re.sub(r"\\\(.*?\\\)", " ", rest))
+    return [float(v) for v in found[:count]]
+
+
+def _chapter_draw(seed: int = 0):
+    """The chapter's data and split, drawn again from their recipe with torch's generators, in float64."""
+    generator = torch.Generator().manual_seed(seed)
+    x = (torch.rand(60, generator=generator) * 2 - 1).double().numpy()
+    y = np.sin(np.pi * x) + 0.3 * torch.randn(60, generator=generator).double().numpy()
+    order = torch.randperm(60, generator=torch.Generator().manual_seed(seed)).numpy()
+    return x, y, order[40:], order[:20], order[20:40]  # train, validation, test
+
+
+def _legendre(x, degree):
+    return np.polynomial.legendre.legvander(x, degree) * np.sqrt(2 * np.arange(degree + 1) + 1)
+
+
+def _ridge(features, y, alpha):
+    """argmin (1/n)|Fa - y|^2 + (alpha/2)|a without the constant column|^2, as one augmented least squares."""
+    n, p = features.shape
+    rows = np.sqrt(n * alpha / 2) * np.eye(p)[1:]  # column 0 of legvander is the constant
+    return np.linalg.lstsq(np.vstack([features, rows]), np.concatenate([y, np.zeros(p - 1)]), rcond=None)[0]
+
+
+@pytest.mark.build
+def test_generalisation_page_numbers_match_an_independent_recomputation(site):
+    text = _page_text(site)
+    x, y, train_idx, val_idx, test_idx = _chapter_draw()
+    mse = lambda f, a, idx: float(np.mean((f[idx] @ a - y[idx]) ** 2))  # noqa: E731
+
+    # the degree sweep
+    val = []
+    for d in range(16):
+        f = _legendre(x, d)
+        val.append(mse(f, np.linalg.lstsq(f[train_idx], y[train_idx], rcond=None)[0], val_idx))
+    best = int(np.argmin(val))
+    shown_loss, shown_degree = _numbers_after(text, "to its lowest,", 2)
+    assert (shown_degree, shown_loss) == (best, pytest.approx(val[best], abs=5e-5))
+    assert _numbers_after(text, "at degree 15 it is")[0] == pytest.approx(val[15], rel=5e-3)
+
+    # weight decay, on the chapter's grid
+    f15 = _legendre(x, 15)
+    alphas = 10.0 ** np.arange(-6, 1.01, 0.25)
+    wd_val = [mse(f15, _ridge(f15[train_idx], y[train_idx], a), val_idx) for a in alphas]
+    i = int(np.argmin(wd_val))
+    shown_alpha, shown_val = _numbers_after(text, "It is lowest at", 2)
+    assert shown_alpha == pytest.approx(alphas[i], rel=5e-3)
+    assert shown_val == pytest.approx(wd_val[i], abs=5e-5)
+
+    # early stopping: gradient descent in matrix form at half the stability bound
+    h = 2 / 20 * f15[train_idx].T @ f15[train_idx]
+    g = 2 / 20 * f15[train_idx].T @ y[train_idx]
+    lr = 1 / np.linalg.eigvalsh(h)[-1]
+    path = [np.zeros(16)]
+    for _ in range(3000):
+        path.append(path[-1] - lr * (h @ path[-1] - g))
+    path = np.array(path)  # (3001, 16)
+    val_path = np.mean((f15[val_idx] @ path.T - y[val_idx, None]) ** 2, axis=0)
+    low = int(np.argmin(val_path))
+    stop = next((k for k in range(low + 1, 3001) if k - low >= 100), 3000)
+    shown_step, shown_low = _numbers_after(text, "The validation loss is lowest after", 2)
+    assert (shown_step, shown_low) == (low, pytest.approx(val_path[low], abs=5e-5))
+    assert _numbers_after(text, "The patience rule stops at step")[0] == stop
+    assert _numbers_after(text, "and then turns up: after 3000 steps it is")[0] == pytest.approx(val_path[-1], abs=5e-4)
+
+    # the test set, once
+    f_best = _legendre(x, best)
+    tests = [
+        mse(f_best, np.linalg.lstsq(f_best[train_idx], y[train_idx], rcond=None)[0], test_idx),
+        mse(f15, _ridge(f15[train_idx], y[train_idx], alphas[i]), test_idx),
+        mse(f15, path[low], test_idx),
+        mse(f15, path[-1], test_idx),
+    ]
+    shown = _numbers_after(text, "polynomial scores", 4)
+    assert shown == pytest.approx(tests, abs=5e-5)
+    assert _numbers_after(text, "The true curve itself scores")[0] == pytest.approx(
+        float(np.mean((np.sin(np.pi * x[test_idx]) - y[test_idx]) ** 2)), abs=5e-5)
