@@ -72,6 +72,16 @@ _EXPORTS = {
     "predict": "networks",
     "softmax_cross_entropy": "networks",
     "unflatten": "networks",
+    # generalisation: ch-generalisation
+    "EarlyStop": "generalisation",
+    "Split": "generalisation",
+    "early_stop": "generalisation",
+    "make_curve": "generalisation",
+    "poly_features": "generalisation",
+    "ridge_fit": "generalisation",
+    "ridge_grad": "generalisation",
+    "ridge_mse": "generalisation",
+    "split_indices": "generalisation",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -108,6 +118,17 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     )
     from lesson_code.data import make_line
     from lesson_code.explorer import explorer_data, explorer_html
+    from lesson_code.generalisation import (
+        EarlyStop,
+        Split,
+        early_stop,
+        make_curve,
+        poly_features,
+        ridge_fit,
+        ridge_grad,
+        ridge_mse,
+        split_indices,
+    )
     from lesson_code.losses import linear_mse, mse, mse_grad
     from lesson_code.momentum import heavy_ball
     from lesson_code.networks import (
