@@ -67,6 +67,9 @@ _EXPORTS = {
     "predict": "networks",
     "softmax_cross_entropy": "networks",
     "unflatten": "networks",
+    # choosing the learning rate: ch-sgd
+    "excess_loss": "tuning",
+    "sgd_lr_grid": "tuning",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -147,3 +150,4 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         steps_per_epoch,
         train,
     )
+    from lesson_code.tuning import excess_loss, sgd_lr_grid
