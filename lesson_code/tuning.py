@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_regression, check_tensor
+from lesson_code.checks import check_count, check_tensor
 from lesson_code.training import epoch_batches
 
 
@@ -36,7 +36,12 @@ def sgd_lr_grid(
     Returns:
         ``(epochs + 1, len(lrs), p)``: the parameters of every run at the start and after each epoch.
     """
-    check_regression(x, y, params0)
+    for name, value in (("x", x), ("y", y), ("params0", params0)):
+        check_tensor(name, value)
+    if x.ndim != 2 or y.shape != (x.shape[0],) or params0.shape != (x.shape[1],):
+        raise ValueError(
+            f"x must be (n, p), y (n,) and params0 (p,), got {tuple(x.shape)}, {tuple(y.shape)}, {tuple(params0.shape)}"
+        )
     rates = torch.as_tensor(lrs, dtype=torch.float64)
     if rates.ndim != 1 or len(rates) == 0 or not torch.isfinite(rates).all() or not (rates > 0).all():
         raise ValueError(f"lrs must be a non-empty list of finite learning rates above 0, got {lrs!r}")

@@ -90,6 +90,14 @@ def test_bad_input_is_named(line64, kwargs, words):
         sgd_lr_grid(x, y, torch.zeros(2, dtype=torch.float64), **args)
 
 
+def test_a_start_of_the_wrong_shape_is_named(line64):
+    x, y = line64
+    with pytest.raises(ValueError, match="params0"):
+        sgd_lr_grid(x, y, torch.zeros(3, dtype=torch.float64), lrs=[0.1], batch_size=4, epochs=1, seed=0)
+    with pytest.raises(TypeError, match="params0"):
+        sgd_lr_grid(x, y, [0.0, 0.0], lrs=[0.1], batch_size=4, epochs=1, seed=0)
+
+
 def test_excess_loss_refuses_a_list(line64):
     x, y = line64
     with pytest.raises(TypeError, match="params"):
