@@ -82,6 +82,9 @@ _EXPORTS = {
     "ridge_grad": "generalisation",
     "ridge_mse": "generalisation",
     "split_indices": "generalisation",
+    # choosing the learning rate: ch-sgd
+    "excess_loss": "tuning",
+    "sgd_lr_grid": "tuning",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -173,4 +176,5 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         steps_per_epoch,
         train,
     )
+    from lesson_code.tuning import excess_loss, sgd_lr_grid
     from lesson_code.updates import Adam, Momentum, Plain, RMSProp

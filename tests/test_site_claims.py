@@ -167,13 +167,14 @@ def test_explorer_exercise_2_counts_the_examples_it_speaks_of(site):
     assert match and (int(match.group(1)), int(match.group(2))) == (larger, len(x))
 
 
-def test_figures_name_the_fit_colour_as_orange(site):
-    """The palette (lesson_code.plots) is Okabe-Ito: the fitted line's vermilion #D55E00 is called orange
-    everywhere, and no colour of the palette is red."""
+def test_figures_name_the_palette_by_its_own_names(site, docnames):
+    """The palette (lesson_code.plots) is Okabe-Ito, whose names the book uses (#D55E00 vermilion, #E69F00
+    orange): no colour of it is red, so no caption, alt text or video label on any page may say red."""
     from lesson_code.plots import BATCH_COLOR, DATA_COLOR, FIT_COLOR, GUESS_COLOR, SGD_COLOR
 
-    assert FIT_COLOR == "#D55E00" and "#FF0000" not in {BATCH_COLOR, DATA_COLOR, GUESS_COLOR, SGD_COLOR}
-    for docname in CHECKED_CHAPTERS:
+    assert FIT_COLOR == "#D55E00" and BATCH_COLOR == "#E69F00"
+    assert "#FF0000" not in {BATCH_COLOR, DATA_COLOR, GUESS_COLOR, SGD_COLOR}
+    for docname in docnames:
         body = soup_of(site, docname)
         descriptions = [img.get("alt", "") for img in body.find_all("img")]
         descriptions += [video.get("aria-label", "") for video in body.find_all("video")]
