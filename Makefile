@@ -8,6 +8,12 @@ STAMP  := $(VENV)/.installed-stamp
 HTML   := _build/html
 PORT   ?= 8000
 
+# The title of `make new-chapter TITLE=...`, exactly as typed: `$(value ...)` keeps make from
+# expanding `$` in it, and the recipe reads it from the environment, so no shell parses it either.
+# (Without this line make would expand a command-line TITLE such as '$(shell ...)' when it exports it.)
+override TITLE := $(value TITLE)
+export TITLE
+
 # `book` is also the name of a folder: without .PHONY make would call it up to date.
 .PHONY: book test serve clean bench lock lint help new-chapter
 
@@ -49,8 +55,7 @@ lint: $(STAMP)
 	$(BIN)/python -m booktools.lint
 
 new-chapter: $(STAMP)
-	@test -n "$(TITLE)" || { echo 'Usage: make new-chapter TITLE="Momentum"'; exit 1; }
-	$(BIN)/python -m booktools.new_chapter "$(TITLE)"
+	$(BIN)/python -m booktools.new_chapter --title-from-env TITLE
 
 lock:
 	rm -rf _build/lock-venv
