@@ -168,19 +168,24 @@ def test_zizmor_finds_nothing_of_medium_severity_or_above(root: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "audit"),
+    ("name", "old", "new", "audit"),
     [
-        ("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2", "actions/checkout@v4", "unpinned-uses"),
-        ("          persist-credentials: false\n", "", "artipacked"),
-        ("permissions:\n  contents: read\n", "permissions: write-all\n", "excessive-permissions"),
+        (
+            "pull-request",
+            "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2",
+            "actions/checkout@v4",
+            "unpinned-uses",
+        ),
+        ("pull-request", "        with:\n          persist-credentials: false\n", "", "artipacked"),
+        ("pages", "permissions:\n  contents: read\n", "permissions: write-all\n", "excessive-permissions"),
     ],
 )
-def test_zizmor_finds_what_it_should(root: Path, tmp_path: Path, old: str, new: str, audit: str) -> None:
+def test_zizmor_finds_what_it_should(root: Path, tmp_path: Path, name: str, old: str, new: str, audit: str) -> None:
     folder = tmp_path / ".github" / "workflows"
     shutil.copytree(root / ".github" / "workflows", folder)
-    text = (folder / "pull-request.yml").read_text(encoding="utf-8")
+    text = (folder / f"{name}.yml").read_text(encoding="utf-8")
     assert old in text
-    (folder / "pull-request.yml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    (folder / f"{name}.yml").write_text(text.replace(old, new, 1), encoding="utf-8")
     result = zizmor(folder)
     assert result.returncode != 0 and audit in result.stdout + result.stderr
 

@@ -273,6 +273,11 @@ def test_make_new_chapter_refuses_bad_titles_clearly(book: Path, args: list[str]
 
 @pytest.mark.slow
 def test_hostile_titles_show_as_typed_on_the_built_page(tmp_path: Path) -> None:
+    """The heading, the page title and the theme's print header show the title, not markup made from it.
+
+    Titles with quotes, `--` or `...` are left out: Sphinx's smart quotes make them typographic
+    (curly quotes, an en dash, an ellipsis) in headings as in all the book's prose.
+    """
     titles = [HOSTILE[0], HOSTILE[1], HOSTILE[3], HOSTILE[6], HOSTILE[7], "Éléments", "Градиентный спуск"]
     path = tmp_path / "book"
     chapters = minibook.make(path, titles)
@@ -281,8 +286,12 @@ def test_hostile_titles_show_as_typed_on_the_built_page(tmp_path: Path) -> None:
     for title, source in chapters.items():
         page = path / "_build" / "html" / "book" / f"{source.stem}.html"
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        shown = soup.find("h1").get_text().removesuffix("#").strip()  # the headerlink's pilcrow is a "#"
-        assert shown == title, f"{source.name}: the heading shows {shown!r}"
-        assert soup.find("h1").find(["code", "em", "strong", "a", "span"], class_=lambda c: c != "headerlink") is None
-        assert not soup.find("h1").find(class_="math")
-        assert soup.title.get_text().startswith(title)
+        (heading,) = soup.select("section > h1")
+        link = heading.find("a", class_="headerlink")
+        assert link is not None and link.get_text() == "#"
+        link.extract()
+        assert heading.get_text() == title, f"{source.name}: the heading shows {heading.get_text()!r}"
+        assert [child.name for child in heading.children if child.name] == []  # no code, math, emphasis, link
+        assert soup.title.get_text().startswith(f"{title} \u2014 ")
+        if not set(title) & set("<>&"):  # the theme's print header puts the title in unescaped (its own bug)
+            assert soup.select_one("#jb-print-docs-body > h1").get_text() == title
