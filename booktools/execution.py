@@ -426,6 +426,8 @@ def execute_notebook(notebook: Any, cwd: Path, timeout: int | None, allow_errors
             meta_override=False,  # the timeout comes from chapter_timeout
             # ipykernel logs a warning about TCP transport at every start: keep kernel chatter to errors
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # a kernel stopped by a timeout cannot shut down gracefully: it would print a traceback
+            shutdown_kernel="immediate",
             on_cell_execute=lambda cell, cell_index: started.append(cell_index),
         )
         error, trace = result.err, result.exc_string
@@ -439,8 +441,13 @@ def _allow_errors(notebook: Any, configured: bool) -> bool:
     return bool(settings["allow_errors"]) if isinstance(settings, dict) and "allow_errors" in settings else configured
 
 
-def failure_message(notebook: Any, execution: Execution, timeout: int | None, traceback_too: bool) -> tuple[int, str]:
-    """``(line, message)`` for a failed execution: the failing cell's line (1 if unknown), what happened, what to do."""
+def failure_message(
+    notebook: Any, execution: Execution, timeout: int | None, configured: Any, traceback_too: bool
+) -> tuple[int, str]:
+    """``(line, message)`` for a failed execution: the failing cell's line (1 if unknown), what happened, what to do.
+
+    ``timeout`` is the one the chapter ran with, ``configured`` that of ``_config.yml``.
+    """
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     source_map = notebook.metadata.get("source_map") or []
@@ -455,11 +462,11 @@ def failure_message(notebook: Any, execution: Execution, timeout: int | None, tr
         line, cell = 1, "no cell (the kernel did not start)"
     error = execution.error
     if isinstance(error, CellTimeoutError):
+        where = "`timeout` under `execute:` in _config.yml" if timeout == configured else "the chapter's front matter"
         return line, (
-            f"Execution timed out: {cell} was still running after {timeout} s, the execution timeout "
-            "(`timeout` under `execute:` in _config.yml, or a shorter one in the chapter's front matter). "
-            "The chapter was stopped and is not executed again in this build: make the cell faster "
-            "(fewer steps, less data), or raise the timeout in _config.yml."
+            f"Execution timed out: {cell} was still running after {timeout} s, the execution timeout set by "
+            f"{where}. The chapter was stopped and is not executed again in this build: make the cell faster "
+            "(fewer steps, less data), or raise the timeout."
         )
     if isinstance(error, DeadKernelError):
         return line, (
@@ -510,7 +517,7 @@ def outdated_by_dependencies(
             _forget(cache, record)
         outdated.append(docname)
     if outdated:
-        logger.info(f"[booktools] dependencies changed, reading again: {', '.join(outdated)}")
+        logger.info(f"[booktools] outputs not cached, or dependencies changed; reading again: {', '.join(outdated)}")
     return outdated
 
 
@@ -586,7 +593,9 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
                     entry = {"time": time.time(), "docname": docname, "seconds": round(execution.seconds, 3), "ok": ok}
                     handle.write(json.dumps(entry) + "\n")
                 if not ok:
-                    line, message = failure_message(notebook, execution, timeout, nb_config.execution_show_tb)
+                    line, message = failure_message(
+                        notebook, execution, timeout, nb_config.execution_timeout, nb_config.execution_show_tb
+                    )
                     logger.warning(message, location=(docname, line), type="booktools", subtype="execution")
                     stopped.append(docname)
                     continue
