@@ -49,7 +49,6 @@ from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -618,10 +617,6 @@ KERNEL_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_
                       "PYTHONHASHSEED": "0"}
 
 
-class BuildFolderInUse(SphinxError):
-    category = "Build folder in use"
-
-
 def hold_build_folder(app: Sphinx) -> None:
     """Hold the build folder (the parent of the output folder) until the build finishes."""
     from booktools import build_lock
@@ -632,7 +627,8 @@ def hold_build_folder(app: Sphinx) -> None:
         _say("builds in the same folder are not kept apart on this system")
         return
     except build_lock.BuildFolderBusy as busy:
-        raise BuildFolderInUse(str(busy)) from None
+        # SystemExit, not a Sphinx error: jupyter-book would print a traceback after the message
+        raise SystemExit(f"Build folder in use: {busy}") from None
     app.connect("build-finished", lambda app, exception: build_lock.release(descriptor))
 
 
