@@ -269,14 +269,14 @@ def failing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict,
     path = tmp_path_factory.mktemp("failing") / "book"
     chapters = minibook.make(path, ["Sleeps", "Dies", "Forever", "Longer", "Shorter"])
     minibook.replace(path / "_config.yml", "  timeout: 300\n", f"  timeout: {TIMEOUT}\n")
+    add_front_matter(chapters["Forever"], "execution:\n  timeout: -1\n")
+    add_front_matter(chapters["Longer"], "mystnb:\n  execution_timeout: 600\n")
+    add_front_matter(chapters["Shorter"], "execution:\n  timeout: 1\n")
     lines = {
         "Sleeps": add_first_cell(chapters["Sleeps"], "import time\n\ntime.sleep(60)"),
         "Dies": add_first_cell(chapters["Dies"], "import os\n\nos._exit(1)"),
         "Shorter": add_first_cell(chapters["Shorter"], "import time\n\ntime.sleep(4)"),
     }
-    add_front_matter(chapters["Forever"], "execution:\n  timeout: -1\n")
-    add_front_matter(chapters["Longer"], "mystnb:\n  execution_timeout: 600\n")
-    add_front_matter(chapters["Shorter"], "execution:\n  timeout: 1\n")
     return path, chapters, lines, minibook.build(path)
 
 
