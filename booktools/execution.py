@@ -458,7 +458,8 @@ def failure_message(
         line = 1
         cell = f"code cell {sum(c.cell_type == 'code' for c in notebook.cells[: index + 1])}"
     else:
-        line, cell = 1, "no cell (the kernel did not start)"
+        line, cell = 1, "no cell"
+    during = f"while {cell} ran" if index is not None else "before any cell ran"
     error = execution.error
     if isinstance(error, CellTimeoutError):
         where = "`timeout` under `execute:` in _config.yml" if timeout == configured else "the chapter's front matter"
@@ -469,7 +470,7 @@ def failure_message(
         )
     if isinstance(error, DeadKernelError):
         return line, (
-            f"The kernel died: its Python process ended while {cell} ran (a call such as os._exit, "
+            f"The kernel died: its Python process ended {during} (a call such as os._exit, "
             "a crash in compiled code, or the memory running out). The chapter is not executed again "
             "in this build: run it in Jupyter to see where it stops."
         )
@@ -478,7 +479,7 @@ def failure_message(
         message = f"Executing notebook failed: {cell} raised {error.ename}: {first}"
         return line, message + (f"\n{execution.trace}" if traceback_too and execution.trace else "")
     return line, (
-        f"The chapter could not be executed ({type(error).__name__}: {error}), at {cell}. "
+        f"The chapter could not be executed ({type(error).__name__}: {error}) {during}. "
         "It is not executed again in this build."
         + (f"\n{execution.trace}" if traceback_too and execution.trace else "")
     )

@@ -406,3 +406,4 @@ def test_a_lock_left_by_a_build_that_died_is_taken_over(built_copy):
     result = minibook.build(path)
     assert result.returncode == 0, output_of(result)[-4000:]
     assert f"taking over {path / '_build' / 'build.lock'}, left by the build with pid {pid}" in output_of(result)
+    assert (path / "_build" / "build.lock").read_text(encoding="utf-8") == "", "the build did not let go of its lock"
