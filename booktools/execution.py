@@ -596,6 +596,12 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
                     line, message = failure_message(
                         notebook, execution, timeout, nb_config.execution_timeout, nb_config.execution_show_tb
                     )
+                    # where myst-nb keeps the traceback of a failed chapter (the workflows upload it)
+                    report = Path(app.outdir, "reports", *f"{docname}.err.log".split("/"))
+                    report.parent.mkdir(parents=True, exist_ok=True)
+                    report.write_text(execution.trace or message, encoding="utf-8")
+                    first, newline, rest = message.partition("\n")
+                    message = f"{first} The traceback is saved in {report}.{newline}{rest}"
                     logger.warning(message, location=(docname, line), type="booktools", subtype="execution")
                     stopped.append(docname)
                     continue

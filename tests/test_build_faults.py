@@ -308,13 +308,16 @@ def test_the_failing_copy_fails(failing):
     ],
 )
 def test_a_cell_that_kills_its_kernel_or_runs_too_long_is_named(failing, title, says):
-    _, chapters, lines, result = failing
+    path, chapters, lines, result = failing
     line = lines[title]
     found = warnings_at(result, chapters[title], line)
-    says = [words.format(line=line) for words in says]
+    report = path / "_build" / "html" / "reports" / "book" / f"{chapters[title].stem}.err.log"
+    says = [words.format(line=line) for words in says] + [f"The traceback is saved in {report}."]
     assert any(all(words in text for words in says) for text in found), (
         f"no warning at {chapters[title]}:{line} says {says}:\n" + output_of(result)[-6000:]
     )
+    error = "DeadKernelError" if title == "Dies" else "CellTimeoutError"
+    assert error in report.read_text(encoding="utf-8")
 
 
 def front_matter_line(chapter: Path, words: str) -> int:
