@@ -34,7 +34,7 @@ def wait_seconds() -> float:
     try:
         seconds = float(text)
     except ValueError:
-        raise BuildFolderBusy(f"{WAIT_VARIABLE}={text!r} is not a number of seconds: set it to 0, 60, ...") from None
+        raise ValueError(f"{WAIT_VARIABLE}={text!r} is not a number of seconds: set it to 0, 60, ...") from None
     return max(0.0, seconds)
 
 

@@ -629,7 +629,11 @@ def hold_build_folder(app: Sphinx) -> None:
     from booktools import build_lock
 
     try:
-        descriptor = build_lock.acquire(Path(app.outdir).parent, build_lock.wait_seconds(), _say)
+        wait = build_lock.wait_seconds()
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    try:
+        descriptor = build_lock.acquire(Path(app.outdir).parent, wait, _say)
     except ImportError:  # no fcntl: not a POSIX system
         _say("builds in the same folder are not kept apart on this system")
         return
