@@ -43,7 +43,7 @@ import shutil
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -435,6 +435,25 @@ def execute_notebook(notebook: Any, cwd: Path, timeout: int | None, allow_errors
     return Execution(executed, time.perf_counter() - start, error, trace, started[-1] if started else None)
 
 
+class ErrorOutput(RuntimeError):
+    """A cell ran to the end but shows an error among its outputs (a figure that failed to draw, a display hook)."""
+
+
+def error_output(notebook: Any) -> tuple[int, str] | None:
+    """The index of the first cell whose outputs hold an error, and that error in one line; ``None`` if none does.
+
+    nbclient fails a chapter only when a cell raises; an exception inside IPython's display machinery,
+    such as matplotlib failing to draw a figure at ``plt.show()``, is caught there and shown as an error
+    output of a cell that succeeded, which would otherwise reach the page as a traceback.
+    """
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "error":
+                value = (str(output.get("evalue", "")).splitlines() or [""])[0][:200]
+                return index, f"{output.get('ename', 'Error')}: {value}"
+    return None
+
+
 def _allow_errors(notebook: Any, configured: bool) -> bool:
     settings = notebook.metadata.get("execution")
     return bool(settings["allow_errors"]) if isinstance(settings, dict) and "allow_errors" in settings else configured
@@ -473,6 +492,12 @@ def failure_message(
             f"The kernel died: its Python process ended {during} (a call such as os._exit, "
             "a crash in compiled code, or the memory running out). The chapter is not executed again "
             "in this build: run it in Jupyter to see where it stops."
+        )
+    if isinstance(error, ErrorOutput):
+        return line, (
+            f"Executing notebook failed: {cell} ran, but its output shows an error ({error}), raised while its "
+            "result was displayed (for example a figure that matplotlib could not draw). Fix the cell: "
+            "the page would show the traceback."
         )
     if isinstance(error, CellExecutionError):
         first = (str(error.evalue).splitlines() or [""])[0][:200]
@@ -583,6 +608,9 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
             docname, notebook, current, timeout = item
             allow_errors = _allow_errors(notebook, nb_config.execution_allow_errors)
             execution = execute_notebook(notebook, Path(env.doc2path(docname)).parent, timeout, allow_errors)
+            shown = None if allow_errors or execution.error is not None else error_output(execution.notebook)
+            if shown is not None:
+                execution = replace(execution, error=ErrorOutput(shown[1]), cell=shown[0])
             return docname, notebook, current, timeout, execution
 
         with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -24,7 +24,7 @@ import pytest
 import torch
 
 from booktools import build_lock
-from booktools.execution import chapter_timeout, database_damage, read_log
+from booktools.execution import chapter_timeout, database_damage, error_output, read_log
 from lesson_code import make_line
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -267,7 +267,7 @@ TIMEOUT = 5  # seconds, in the copy's _config.yml
 def failing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict, subprocess.CompletedProcess]:
     """A copy whose chapters fail: each fault is in its first code cell, before any slow import."""
     path = tmp_path_factory.mktemp("failing") / "book"
-    chapters = minibook.make(path, ["Sleeps", "Dies", "Forever", "Longer", "Shorter"])
+    chapters = minibook.make(path, ["Sleeps", "Dies", "Forever", "Longer", "Shorter", "Draws"])
     minibook.replace(path / "_config.yml", "  timeout: 300\n", f"  timeout: {TIMEOUT}\n")
     add_front_matter(chapters["Forever"], "execution:\n  timeout: -1\n")
     add_front_matter(chapters["Longer"], "mystnb:\n  execution_timeout: 600\n")
@@ -276,6 +276,9 @@ def failing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict,
         "Sleeps": add_first_cell(chapters["Sleeps"], "import time\n\ntime.sleep(60)"),
         "Dies": add_first_cell(chapters["Dies"], "import os\n\nos._exit(1)"),
         "Shorter": add_first_cell(chapters["Shorter"], "import time\n\ntime.sleep(4)"),
+        # the cell succeeds; drawing its figure fails inside IPython's display hook (mathtext has no \\lVert)
+        "Draws": add_first_cell(chapters["Draws"], "import matplotlib.pyplot as plt\n\nfig, ax = plt.subplots()\n"
+                                "ax.set_xlabel(r'$\\lVert w \\rVert$')\nplt.show()"),
     }
     return path, chapters, lines, minibook.build(path)
 
@@ -318,6 +321,30 @@ def test_a_cell_that_kills_its_kernel_or_runs_too_long_is_named(failing, title, 
     )
     error = "DeadKernelError" if title == "Dies" else "CellTimeoutError"
     assert error in report.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_figure_that_fails_to_draw_fails_the_build_at_its_cell(failing):
+    _, chapters, lines, result = failing
+    found = warnings_at(result, chapters["Draws"], lines["Draws"])
+    assert any("ran, but its output shows an error" in text and "ValueError" in text for text in found), (
+        f"no warning at {chapters['Draws']}:{lines['Draws']} names the figure's error:\n" + output_of(result)[-6000:]
+    )
+
+
+def test_an_error_among_the_outputs_of_a_cell_that_ran_is_found():
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("text"),
+        nbformat.v4.new_code_cell("1 + 1", outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "2"})]),
+        nbformat.v4.new_code_cell("plt.show()", outputs=[
+            nbformat.v4.new_output("error", ename="ValueError", evalue="Unknown symbol: \\lVert\nmore", traceback=[]),
+        ]),
+    ])
+    assert error_output(notebook) == (2, "ValueError: Unknown symbol: \\lVert")
+    notebook.cells.pop()
+    assert error_output(notebook) is None
 
 
 def front_matter_line(chapter: Path, words: str) -> int:
