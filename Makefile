@@ -38,7 +38,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	$(BIN)/python -m booktools.strict .
 	@echo
 	@echo "The site is in $(HTML): open $(HTML)/index.html, or run 'make serve'."
 

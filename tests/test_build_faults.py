@@ -23,7 +23,7 @@ import minibook
 import pytest
 import torch
 
-from booktools import build_lock
+from booktools import build_lock, strict
 from booktools.execution import chapter_timeout, database_damage, error_output, read_log
 from lesson_code import make_line
 
@@ -410,7 +410,7 @@ def test_a_second_build_waits_for_the_first_and_then_builds(built_copy):
     path, _ = built_copy
     holder = hold(path / "_build")
     env = {**os.environ, "PYTHONPATH": str(path), "BOOK_WORKERS": "2", "BOOK_LOCK_WAIT": "600"}
-    command = [str(minibook.BIN / "jupyter-book"), "build", str(path), "--warningiserror", "--nitpick", "--keep-going"]
+    command = strict.command(path)
     build = subprocess.Popen(command, cwd=path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen: list[str] = []
     try:
