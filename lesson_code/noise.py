@@ -13,7 +13,6 @@ import torch
 from torch import Tensor
 
 from lesson_code.checks import check_count, check_positive, check_regression, check_tensor
-from lesson_code.training import epoch_batches
 
 NOISE_BALL_TOLERANCE = 0.2
 """How far (relatively) a measured noise ball may be from `noise_ball` when its assumptions hold:
@@ -152,7 +151,9 @@ def excess_loss(x: Tensor, y: Tensor, params: Tensor) -> Tensor:
     """
     check_tensor("params", params)
     x, y = x.double(), y.double()
-    check_regression(x, y, params.reshape(-1, x.shape[1])[0].double())
+    check_regression(x, y, torch.zeros(x.shape[1] if x.ndim == 2 else 0, dtype=torch.float64))
+    if params.ndim == 0 or params.shape[-1] != x.shape[1]:
+        raise ValueError(f"params must have shape (..., {x.shape[1]}) to match x, got {tuple(params.shape)}")
     a_star = torch.linalg.lstsq(x, y.unsqueeze(1)).solution.squeeze(1)
     error = params.double() - a_star
     gram = x.T @ x / len(y)
@@ -175,7 +176,8 @@ def noise_ball(x: Tensor, y: Tensor, *, lr: float, batch_size: int) -> float:
     hessian = 2.0 / len(y64) * x64.T @ x64
     eigenvalues, vectors = torch.linalg.eigh(hessian)
     if lr * float(eigenvalues[-1]) >= 2:
-        raise ValueError(f"lr must be below the stability bound 2 / lambda_max = {2 / float(eigenvalues[-1]):.4g}, got {lr}")
+        bound = 2 / float(eigenvalues[-1])
+        raise ValueError(f"lr must be below the stability bound 2 / lambda_max = {bound:.4g}, got {lr}")
     covariance = minibatch_covariance(x64, y64, a_star, batch_size)
     c = torch.einsum("ij,ik,kj->j", vectors, covariance, vectors)  # variances along the eigenvectors
     return float(lr / 2 * (c / (2 - lr * eigenvalues)).sum())

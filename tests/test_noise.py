@@ -157,5 +157,7 @@ def test_bad_input_is_refused() -> None:
         sgd_paths(x, y, torch.zeros(2), lr=torch.ones(4), batches=batch_indices(10, 2, 5, [0]))
     with pytest.raises(ValueError, match="batches must be int64"):
         sgd_paths(x, y, torch.zeros(2), lr=0.1, batches=torch.zeros(5, 1, 2))
+    with pytest.raises(ValueError, match=r"params must have shape \(\.\.\., 2\)"):
+        excess_loss(x, y, torch.zeros(4, 3))
     with pytest.raises(ValueError, match="batch_size must be 1..10"):
         minibatch_covariance(x, y, torch.zeros(2), 11)
