@@ -67,6 +67,16 @@ _EXPORTS = {
     "predict": "networks",
     "softmax_cross_entropy": "networks",
     "unflatten": "networks",
+    # the noise of SGD: ch-noise (schedules stay in lesson_code.schedules)
+    "batch_indices": "noise",
+    "example_gradients": "noise",
+    "excess_loss": "noise",
+    "gradient_covariance": "noise",
+    "minibatch_covariance": "noise",
+    "noise_ball": "noise",
+    "running_average": "noise",
+    "sample_minibatch_gradients": "noise",
+    "sgd_paths": "noise",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -118,6 +128,17 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         predict,
         softmax_cross_entropy,
         unflatten,
+    )
+    from lesson_code.noise import (
+        batch_indices,
+        example_gradients,
+        excess_loss,
+        gradient_covariance,
+        minibatch_covariance,
+        noise_ball,
+        running_average,
+        sample_minibatch_gradients,
+        sgd_paths,
     )
     from lesson_code.plots import (
         mark_point,
