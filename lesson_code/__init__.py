@@ -70,7 +70,6 @@ _EXPORTS = {
     # the noise of SGD: ch-noise (schedules stay in lesson_code.schedules)
     "batch_indices": "noise",
     "example_gradients": "noise",
-    "excess_loss": "noise",
     "gradient_covariance": "noise",
     "minibatch_covariance": "noise",
     "noise_ball": "noise",
@@ -132,7 +131,6 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from lesson_code.noise import (
         batch_indices,
         example_gradients,
-        excess_loss,
         gradient_covariance,
         minibatch_covariance,
         noise_ball,

@@ -147,9 +147,11 @@ def excess_loss(x: Tensor, y: Tensor, params: Tensor) -> Tensor:
     $L(a) - L(a^\star) = (a - a^\star)^\top \tfrac{1}{n} X^\top X (a - a^\star) = \tfrac12 e^\top H e$.
 
     The quadratic form is exact for least squares, and it does not subtract two nearly equal losses.
-    ``params`` is ``(..., p)``; the result has its leading shape.
+    ``params`` is ``(..., p)``; the result has its leading shape, with ``inf`` where the parameters
+    are not finite (a run that diverged).
     """
-    check_tensor("params", params)
+    if not isinstance(params, Tensor) or not params.is_floating_point():
+        raise TypeError(f"params must be a floating-point torch.Tensor, got {type(params).__name__}")
     x, y = x.double(), y.double()
     check_regression(x, y, torch.zeros(x.shape[1] if x.ndim == 2 else 0, dtype=torch.float64))
     if params.ndim == 0 or params.shape[-1] != x.shape[1]:
@@ -157,7 +159,8 @@ def excess_loss(x: Tensor, y: Tensor, params: Tensor) -> Tensor:
     a_star = torch.linalg.lstsq(x, y.unsqueeze(1)).solution.squeeze(1)
     error = params.double() - a_star
     gram = x.T @ x / len(y)
-    return torch.einsum("...i,ij,...j->...", error, gram, error)
+    excess = torch.einsum("...i,ij,...j->...", error, gram, error)
+    return torch.where(torch.isfinite(excess), excess, torch.tensor(float("inf"), dtype=torch.float64))
 
 
 def noise_ball(x: Tensor, y: Tensor, *, lr: float, batch_size: int) -> float:

@@ -114,6 +114,8 @@ def test_excess_loss_is_the_difference_of_losses() -> None:
     difference = torch.stack([linear_mse(a, x64, y64) - linear_mse(a_star, x64, y64) for a in points])
     torch.testing.assert_close(excess_loss(x, y, points), difference, rtol=1e-9, atol=1e-13)
     assert float(excess_loss(x, y, a_star)) < 1e-25
+    diverged = torch.tensor([[float("nan"), 1.0], [float("inf"), 0.0]])
+    assert excess_loss(x, y, diverged).tolist() == [float("inf"), float("inf")]
 
 
 def test_running_average_is_the_mean_of_the_iterates() -> None:
