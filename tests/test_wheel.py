@@ -160,9 +160,9 @@ def glued_numbers(notebook) -> dict[str, float]:
     found = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                found[name] = float(output["data"]["text/plain"])
+            scrapbook = output.get("metadata", {}).get("scrapbook", {})
+            if "name" in scrapbook:
+                found[scrapbook["name"]] = float(output["data"][scrapbook.get("mime_prefix", "") + "text/plain"])
     return found
 
 
@@ -180,7 +180,11 @@ def execute(notebook, kernels: Path, cwd: Path) -> dict:
     km = KernelManager(kernel_name="reader", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     client = NotebookClient(notebook, km=km, timeout=600, resources={"metadata": {"path": str(cwd)}})
-    client.execute(env=env)  # raises CellExecutionError, naming the cell, if any cell fails
+    try:
+        client.execute(env=env)  # raises CellExecutionError, naming the cell, if any cell fails
+    finally:
+        if km.has_kernel:  # a kernel manager passed in is not the client's to shut down
+            km.shutdown_kernel(now=True)
     return json.loads(notebook.cells[-1].outputs[-1]["text"])
 
 
