@@ -48,8 +48,14 @@ REL_TOL, ABS_TOL = 1e-5, 1e-7
 THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 
 
-def run(*args: str | Path, cwd: Path | None = None, env: dict | None = None) -> str:
-    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+def outside_env() -> dict[str, str]:
+    """This process's environment without the checkout on PYTHONPATH: nothing is imported from it."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> str:
+    result = subprocess.run([str(a) for a in args], cwd=cwd, env=outside_env(), capture_output=True, text=True,
+                            check=False)
     command = " ".join(map(str, args))
     assert result.returncode == 0, f"{command} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout
@@ -178,7 +184,7 @@ def execute(notebook, kernels: Path, cwd: Path) -> dict:
 
     notebook.cells.append(nbformat.v4.new_code_cell(REPORT))
     km = KernelManager(kernel_name="reader", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env = outside_env()
     client = NotebookClient(notebook, km=km, timeout=600, resources={"metadata": {"path": str(cwd)}})
     try:
         client.execute(env=env)  # raises CellExecutionError, naming the cell, if any cell fails
