@@ -207,7 +207,10 @@ def reader(request, wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     def one(docname: str) -> tuple[str, dict]:
         cwd = home / docname.replace("/", "-")
         cwd.mkdir()
-        return docname, execute(notebooks.to_notebook(toc.source_file(ROOT, docname), source), kernels, cwd)
+        try:
+            return docname, execute(notebooks.to_notebook(toc.source_file(ROOT, docname), source), kernels, cwd)
+        except Exception as error:  # reported by the chapter's own test, naming the cell
+            return docname, {"error": f"{type(error).__name__}: {error}"}
 
     # The first notebook installs lesson_code; the others find it installed, and run two at a time,
     # the slowest (in the last build) first.
@@ -243,6 +246,7 @@ def test_the_set_up_cell_installs_lesson_code_and_pins_what_is_missing(reader: d
 def test_a_chapter_runs_as_a_reader_runs_it_and_gives_the_sites_numbers(reader: dict, site: Path,
                                                                          docname: str) -> None:
     report = reader["reports"][docname]
+    assert "error" not in report, f"{docname}, run as a reader runs it: {report.get('error')}"
     assert report["file"].startswith(reader["venv"]), f"the notebook ran lesson_code from {report['file']}"
     glued = report["glued"]
     markdown = toc.source_file(ROOT, docname).read_text(encoding="utf-8")
