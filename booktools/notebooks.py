@@ -165,7 +165,9 @@ def pinned_needs(root: Path = ROOT) -> dict[str, str]:
         if name not in lock:
             raise ValueError(f"requirements.lock has no exact version of {name!r}, a dependency of lesson_code: "
                              "pin it (make lock)")
-        needs[MODULES[name]] = f"{name}=={lock[name]}"
+        # a local label (torch's "+cpu") names the build of a local file, not a release on PyPI:
+        # ==2.13.0 admits 2.13.0+cpu as well as PyPI's 2.13.0
+        needs[MODULES[name]] = f"{name}=={lock[name].split('+')[0]}"
     return needs
 
 

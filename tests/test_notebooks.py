@@ -85,7 +85,8 @@ def test_the_set_up_cell_installs_only_exact_versions() -> None:
     assert {"torch", "imageio_ffmpeg", "sklearn"} <= set(needs)
     for module, pin in needs.items():
         name, version = pin.split("==")
-        assert lock[name] == version, f"{module}: {pin} is not the lock's {name}=={lock[name]}"
+        assert lock[name].split("+")[0] == version, f"{module}: {pin} is not the lock's {name}=={lock[name]}"
+        assert "+" not in version, f"{pin}: a local version is on no package index"
     cell = notebooks.to_notebook(toc.source_file(ROOT, CHAPTERS[0]), source).cells[0].source
     requirements = re.findall(r'"([^"]*(?:==|@)[^"]*)"', cell)
     assert sorted(requirements) == sorted([source.requirement, *needs.values()])

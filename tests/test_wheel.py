@@ -18,6 +18,7 @@ An interpreter that is not found fails the test with what to install: nothing is
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import math
 import os
@@ -26,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tomllib
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
@@ -33,6 +35,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from booktools import notebooks, reproducible, toc
@@ -84,6 +87,20 @@ def fresh_venv(python: Path, folder: Path, *, with_pip: bool = True) -> Path:
     return folder / "bin" / "python"
 
 
+def build_options() -> list[str]:
+    """Offline (``--no-build-isolation --no-index``) when this environment has the build backend that
+    pyproject.toml asks for, as the lock installs it; else pip fetches it into an isolated environment."""
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["build-system"]["requires"]
+    for requirement in map(Requirement, requires):
+        try:
+            version = importlib.metadata.version(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            return []
+        if not requirement.specifier.contains(version, prereleases=True):
+            return []
+    return ["--no-build-isolation", "--no-index"]
+
+
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel of lesson_code, built outside the repository from ``git archive HEAD``."""
@@ -93,7 +110,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(export, filter="data")
     dist = tmp_path_factory.mktemp("dist")
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", dist, export)
+    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *build_options(), "--wheel-dir", dist, export)
     (built,) = dist.glob("lesson_code-*.whl")
     return built
 
