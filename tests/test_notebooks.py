@@ -123,3 +123,17 @@ def test_a_chapter_runs_top_to_bottom_as_a_notebook_where_lesson_code_is_install
     assert Path(where).parent == ROOT / "lesson_code", f"the set-up cell replaced the checkout's lesson_code: {where}"
     expected = set(re.findall(r"\{glue:text\}`([^`:]+)", toc.source_file(ROOT, docname).read_text(encoding="utf-8")))
     assert expected <= set(glued), f"glued in the chapter but not by the notebook: {expected - glued}"
+
+
+def test_pins_come_from_a_hashed_lock_without_local_labels(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    lines = ["# a comment", "Pillow==13.0.0 \\", "    --hash=sha256:00ff", "    # via matplotlib",
+             "torch==2.13.0+cpu \\", "    --hash=sha256:aa11", "numpy==2.4.6", "matplotlib==3.11.2",
+             "imageio_ffmpeg==0.8.1", "ipython==9.18.1", "scikit-learn==1.9.1"]
+    (tmp_path / "requirements.lock").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    needs = notebooks.pinned_needs(tmp_path)
+    assert needs["torch"] == "torch==2.13.0" and needs["PIL"] == "pillow==13.0.0"
+    assert needs["imageio_ffmpeg"] == "imageio-ffmpeg==0.8.1"
+    (tmp_path / "requirements.lock").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="requirements.lock has no exact version of 'scikit-learn'"):
+        notebooks.pinned_needs(tmp_path)
