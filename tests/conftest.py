@@ -18,6 +18,8 @@ from booktools import strict, toc
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# booktools is not installed (only lesson_code is): the tests' subprocesses import it from the checkout.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 
 @pytest.fixture(scope="session")
