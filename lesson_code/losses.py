@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from lesson_code.checks import check_regression
+from lesson_code.checks import check_regression, check_tensor
 
 
 def mse(y_hat: Tensor, y: Tensor) -> Tensor:
@@ -15,17 +15,18 @@ def mse(y_hat: Tensor, y: Tensor) -> Tensor:
 
     Taught in {ref}`ch-mse`.
     """
+    check_tensor("y_hat", y_hat, finite=False)  # a diverging run's predictions overflow: its loss says so
+    check_tensor("y", y)
     if y_hat.shape != y.shape:
-        raise ValueError(
-            f"y_hat and y must have the same shape, got {tuple(y_hat.shape)} and {tuple(y.shape)}"
-        )
+        raise ValueError(f"y_hat must have the same shape as y, {tuple(y.shape)}, got shape {tuple(y_hat.shape)}")
     if y.numel() == 0:
-        raise ValueError("mse needs at least one value, got empty tensors")
+        raise ValueError(f"y must hold at least one value, got shape {tuple(y.shape)}")
     return ((y_hat - y) ** 2).mean()
 
 
 def linear_mse(a: Tensor, x: Tensor, y: Tensor) -> Tensor:
     r"""The loss of the line $\hat y = X a$: $L(a) = \frac{1}{n}\lVert X a - y \rVert^2$."""
+    check_regression(x, y, a, finite_a=False)
     return mse(x @ a, y)
 
 

@@ -10,7 +10,7 @@ import math
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_positive
+from lesson_code.checks import check_between, check_bool, check_callable, check_count, check_positive
 from lesson_code.training import DivergenceError, History, LossFn, _check_data
 
 
@@ -33,11 +33,12 @@ def heavy_ball(
     for its buffer $b$.
     Taught in {ref}`ch-loss-surface`.
     """
+    check_callable("loss_fn", loss_fn, "a function loss_fn(params, x, y) that returns the loss, such as linear_mse")
     n = _check_data(params0, x, y)
     lr = check_positive("lr", lr)
-    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
-    check_count("steps", steps, 1)
+    check_between("momentum", momentum, 0.0, 1.0)
+    steps = check_count("steps", steps, 1)
+    check_bool("raise_on_divergence", raise_on_divergence)
     everything = torch.arange(n)
     a = params0.detach().clone().requires_grad_(True)
     velocity = torch.zeros_like(params0)
