@@ -58,7 +58,7 @@ class History:
     def __post_init__(self) -> None:
         check_tensor("params", self.params, finite=False, ndim=2)  # a diverged run's last parameters may overflow
         steps = self.params.shape[0] - 1
-        check_tensor("losses_before", self.losses_before, ndim=1)
+        check_tensor("losses_before", self.losses_before, ndim=1, finite=False)  # float32: a float64 loss may overflow
         check_shape("losses_before", self.losses_before, (steps,),
                     f", one loss per step of params {tuple(self.params.shape)}")
         if not isinstance(self.batches, tuple) or len(self.batches) != steps:
