@@ -115,9 +115,8 @@ def _draw_panel(ax: Axes, x: Tensor, y: Tensor, history: History, title: str) ->
 
 def _check_line_data(x: Tensor, y: Tensor) -> None:
     """``x`` ``(n, 2)``, a column of inputs and a column of ones, and ``y`` ``(n,)``, all finite."""
-    check_tensor("x", x)
+    check_tensor("x", x, ndim=2, nonempty=True)
     check_shape("x", x, ("n", 2), ": a column of inputs and a column of ones")
-    check_tensor("x", x, nonempty=True)
     check_tensor("y", y)
     check_shape("y", y, (len(x),), f" to match x of shape {tuple(x.shape)}")
 
@@ -271,9 +270,8 @@ def boundary_animation(
 
     ``x`` is ``(n, 3)``: two coordinates and a column of ones; ``y`` holds labels 0 and 1.
     """
-    check_tensor("x", x)
+    check_tensor("x", x, ndim=2, nonempty=True)
     check_shape("x", x, ("n", 3), ": two coordinates and a column of ones")
-    check_tensor("x", x, nonempty=True)
     check_tensor("y", y)
     check_shape("y", y, (len(x),), f" to match x of shape {tuple(x.shape)}")
     check_labels01("y", y)

@@ -47,9 +47,9 @@ def _tensor_fix(value: object) -> str:
 
 def _first_bad(mask: Tensor, value: Tensor) -> str:
     """``'nan at index 3'``: the first entry of ``value`` where ``mask`` holds."""
-    flat = mask.reshape(-1).nonzero()[0, 0]
-    index = tuple(int(i) for i in torch.unravel_index(flat, mask.shape)) if mask.ndim > 1 else int(flat)
-    return f"{float(value.reshape(-1)[flat])!r} at index {index}"
+    first = tuple(int(i) for i in mask.nonzero()[0])  # the first in row-major order
+    where = "" if not first else f" at index {first if len(first) > 1 else first[0]}"
+    return f"{float(value[first])!r}{where}"
 
 
 def check_tensor(

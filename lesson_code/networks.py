@@ -54,11 +54,11 @@ def load_digits_split(
     *, test_fraction: float = 0.25, seed: int = 0, on: torch.device | None = None,
 ) -> Digits:
     """The 1797 handwritten digits of scikit-learn (no download), shuffled and split from ``seed``."""
-    from sklearn.datasets import load_digits
-
     check_between("test_fraction", test_fraction, 0.0, 1.0, include_low=False)
     seed = check_seed("seed", seed)
     on = check_device("on", on)
+    from sklearn.datasets import load_digits
+
     data = load_digits()
     x = torch.tensor(data.data, dtype=torch.float32) / 16.0  # (1797, 64): intensities 0..16 -> [0, 1]
     labels = torch.tensor(data.target, dtype=torch.long)  # (1797,)
@@ -135,9 +135,8 @@ def mlp_logits(params: Tensor, x: Tensor, sizes: Sequence[int]) -> Tensor:
     Returns ``(n, sizes[-1])``.
     """
     layers = unflatten(params, sizes)
-    check_tensor("x", x)
+    check_tensor("x", x, ndim=2, nonempty=True)
     check_shape("x", x, ("n", sizes[0]), f" for sizes {tuple(sizes)}")
-    check_tensor("x", x, nonempty=True, finite=False)
     check_same_dtype("x", x, "params", params)
     h = x
     for i in range(0, len(layers), 2):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.contour import QuadContourSet
@@ -43,9 +44,7 @@ def _check_point(name: str, a: Tensor) -> Tensor:
 def scatter_data(ax: Axes, x: Tensor, y: Tensor, **kwargs) -> PathCollection:
     """Scatter the inputs ``x[:, 0]`` against the targets ``y``."""
     check_axes("ax", ax)
-    check_tensor("x", x)
-    check_shape("x", x, ("n", "p"), ": one row per example, the inputs in column 0")
-    check_tensor("x", x, nonempty=True)
+    check_tensor("x", x, ndim=2, nonempty=True)  # (n, p): one row per example, the inputs in column 0
     check_tensor("y", y)
     check_shape("y", y, (len(x),), f" to match x of shape {tuple(x.shape)}")
     x, y = x.detach().cpu(), y.detach().cpu()
@@ -77,9 +76,13 @@ def plot_loss(ax: Axes, losses: Tensor, *, log: bool = True, **kwargs) -> Line2D
     if isinstance(losses, History):
         raise TypeError("losses must be a tensor of losses, got a History: pass history.losses_before, "
                         "or loss_path(loss_fn, history, x, y) for the loss on all the data")
-    check_tensor("losses", losses, ndim=1, nonempty=True)
+    check_tensor("losses", losses, ndim=1, nonempty=True, finite=False)
     check_bool("log", log)
     losses = losses.detach().cpu()
+    if not bool(torch.isfinite(losses).all()):
+        first = int((~torch.isfinite(losses)).nonzero()[0, 0])
+        raise ValueError(f"losses must be finite, got {float(losses[first])!r} at step {first}: a run whose loss "
+                         f"is no longer finite has diverged; plot the steps before it, losses[:{first}]")
     if log and bool((losses < 0).any()):
         first = int((losses < 0).nonzero()[0, 0])
         raise ValueError(f"losses must be at least 0 on a log scale, got {float(losses[first])!r} at step {first}: "
