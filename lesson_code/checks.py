@@ -253,13 +253,10 @@ def check_axes(name: str, value: object) -> Any:
     from matplotlib.axes import Axes
 
     if not isinstance(value, Axes):
-        kind = type(value)
         if hasattr(value, "shape") and hasattr(value, "flat"):
             fix = ": plt.subplots(rows, columns) returns an array of Axes, pass one of them, such as axes[0]"
-        elif kind.__name__ == "Figure" or value.__class__.__module__ == "matplotlib.pyplot":
-            fix = ": pass fig.add_subplot(), or the ax of fig, ax = plt.subplots()"
         else:
-            fix = ": pass the ax of fig, ax = plt.subplots()"
+            fix = ": pass the ax of fig, ax = plt.subplots(), or fig.add_subplot()"
         raise TypeError(f"{name} must be a matplotlib Axes, got {describe(value)}{fix}")
     return value
 

@@ -455,6 +455,27 @@ def test_bad_input_is_refused_clearly(call, arg, given, error):
     check_message(str(raised.value), arg, given)
 
 
+FIXES = {"list": "pass torch.tensor(", "numpy.ndarray": "pass torch.from_numpy(", "torch.int64": ".float()"}
+DATA_OF_A_WRONG_TYPE = [case for case in CASES if case[3] in FIXES and case[2] not in ("ax", "batches", "predicted")]
+
+
+@pytest.mark.parametrize(("call", "arg", "given", "error"), [case[1:] for case in DATA_OF_A_WRONG_TYPE],
+                         ids=[case[0] for case in DATA_OF_A_WRONG_TYPE])
+def test_a_wrong_type_of_data_says_what_to_pass_instead(call, arg, given, error):
+    with pytest.raises(error) as raised:
+        call()
+    assert FIXES[given] in str(raised.value), f"no {FIXES[given]!r} in {str(raised.value)!r}"
+
+
+def test_mixed_float32_and_float64_is_refused_with_the_fix():
+    with pytest.raises(TypeError) as raised:
+        gradient_descent(linear_mse, A, X.double(), Y.double(), lr=0.1, steps=1)
+    assert "pass params0.double()" in str(raised.value)
+    with pytest.raises(TypeError) as raised:
+        least_squares(X, Y.double())
+    assert "pass y.float()" in str(raised.value)
+
+
 # -- the edge cases that must work, and give the right numbers ------------------------------
 
 
