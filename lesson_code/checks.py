@@ -2,7 +2,8 @@
 
 Every message has one shape, ``"<argument> must <what was expected>, got <what was given>"``,
 often followed by how to fix it. A wrong type raises ``TypeError``, a wrong value ``ValueError``.
-The checks only look: a valid argument comes back unchanged (a count as a plain ``int``).
+The checks only look, and return what they checked (a count as a plain ``int``, numbers as floats):
+a valid argument gives the same results as without them.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ def describe(value: object) -> str:
     """A short description of ``value`` for an error message: its repr if short, else its type and shape."""
     if isinstance(value, Tensor):
         return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if value is None or isinstance(value, (bool, Real, str, bytes)):
+        text = repr(value)
+        return text if len(text) <= 40 else f"{text[:37]}..."
     kind = type(value)
     name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
     if hasattr(value, "shape") and hasattr(value, "dtype"):  # a NumPy array, or alike
         return f"a {name} of shape {tuple(value.shape)} and dtype {value.dtype}"
-    if value is None or isinstance(value, (bool, Real, str, bytes)):
-        text = repr(value)
-        return text if len(text) <= 40 else f"{text[:37]}..."
     if isinstance(value, (list, tuple)):
         text = repr(value)
         return f"{name} {text}" if len(text) <= 40 else f"a {name} of {len(value)} items"
