@@ -8,6 +8,8 @@ a valid argument gives the same results as without them.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
@@ -199,6 +201,43 @@ def check_callable(name: str, value: object, what: str) -> Callable[..., Any]:
         fix = ": pass the function itself, without quotes" if isinstance(value, str) else ""
         raise TypeError(f"{name} must be {what}, got {describe(value)}{fix}")
     return value
+
+
+LOSS_FN = "a function loss_fn(params, x, y) that returns the loss, such as linear_mse"
+
+
+def check_loss_fn(loss_fn: object, *, grad: bool = True) -> Callable[[Tensor, Tensor, Tensor], Tensor]:
+    """Raise unless ``loss_fn`` can be called as ``loss_fn(params, x, y)``; return it wrapped so that each
+    loss it returns is checked to be one number (and, with ``grad=True``, one that autograd can follow)."""
+    check_callable("loss_fn", loss_fn, LOSS_FN)
+    try:
+        signature = inspect.signature(loss_fn)
+    except (TypeError, ValueError):  # some callables do not say; they are called as they are
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(None, None, None)
+        except TypeError:
+            name = getattr(loss_fn, "__name__", type(loss_fn).__name__)
+            raise TypeError(f"loss_fn must be {LOSS_FN}, got {name}({', '.join(signature.parameters)}): "
+                            "pass a function of (params, x, y), such as lambda a, x, y: mse(x @ a, y)") from None
+
+    @functools.wraps(loss_fn)
+    def checked(params: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        loss = loss_fn(params, x, y)
+        if not isinstance(loss, Tensor):
+            raise TypeError(f"loss_fn must return the loss as a tensor, got {type(loss).__name__} {describe(loss)}: "
+                            "return the tensor itself, without .item() or float()")
+        if loss.ndim != 0:
+            raise ValueError(f"loss_fn must return one number, a tensor of shape (), got shape {tuple(loss.shape)}: "
+                             "average the loss over the examples with .mean()")
+        if grad and not loss.requires_grad:
+            raise ValueError("loss_fn must return a loss that autograd can follow back to params, got a tensor "
+                             "that does not require grad: compute it from params with torch operations, "
+                             "without .detach(), .item() or torch.no_grad()")
+        return loss
+
+    return checked
 
 
 def check_numbers(name: str, value: object, length: int, meaning: str) -> list[float]:

@@ -10,7 +10,7 @@ import math
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_between, check_bool, check_callable, check_count, check_positive
+from lesson_code.checks import check_between, check_bool, check_count, check_loss_fn, check_positive
 from lesson_code.training import DivergenceError, History, LossFn, _check_data
 
 
@@ -33,7 +33,7 @@ def heavy_ball(
     for its buffer $b$.
     Taught in {ref}`ch-loss-surface`.
     """
-    check_callable("loss_fn", loss_fn, "a function loss_fn(params, x, y) that returns the loss, such as linear_mse")
+    loss_fn = check_loss_fn(loss_fn)
     n = _check_data(params0, x, y)
     lr = check_positive("lr", lr)
     check_between("momentum", momentum, 0.0, 1.0)

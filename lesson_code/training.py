@@ -15,10 +15,10 @@ from torch import Tensor
 
 from lesson_code.checks import (
     check_bool,
-    check_callable,
     check_count,
     check_examples,
     check_history,
+    check_loss_fn,
     check_positive,
     check_same_dtype,
     check_seed,
@@ -164,7 +164,7 @@ def train(
     naming the step, or with ``raise_on_divergence=False`` returns the steps taken so
     far with ``diverged_at`` set.
     """
-    check_callable("loss_fn", loss_fn, "a function loss_fn(params, x, y) that returns the loss, such as linear_mse")
+    loss_fn = check_loss_fn(loss_fn)
     n = _check_data(params0, x, y)
     lr = check_positive("lr", lr)
     check_bool("raise_on_divergence", raise_on_divergence)
@@ -247,7 +247,7 @@ def loss_path(loss_fn: LossFn, history: History, x: Tensor, y: Tensor) -> Tensor
 
     Entry ``j`` is the loss after ``j`` steps: entry 0 at the start, entry ``k`` after the last step.
     """
-    check_callable("loss_fn", loss_fn, "a function loss_fn(params, x, y) that returns the loss, such as linear_mse")
+    loss_fn = check_loss_fn(loss_fn, grad=False)
     check_history("history", history)
     check_examples(x, y)
     check_same_dtype("x", x, "history.params", history.params)
