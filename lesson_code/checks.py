@@ -55,6 +55,12 @@ def _first_bad(mask: Tensor, value: Tensor) -> str:
     return f"{float(value[first])!r}{where}"
 
 
+def _all_finite(value: Tensor) -> bool:
+    """Whether every entry is finite. A finite sum proves it in one cheap pass (a NaN or an infinity
+    would make the sum NaN or infinite, in any order of addition); a sum that overflowed is looked at again."""
+    return math.isfinite(value.detach().sum().item()) or bool(torch.isfinite(value).all())
+
+
 def check_tensor(
     name: str,
     value: object,
@@ -79,13 +85,11 @@ def check_tensor(
         raise ValueError(f"{name} must be {what}, got shape {tuple(value.shape)}")
     if nonempty and value.numel() == 0:
         raise ValueError(f"{name} must hold at least one example, got shape {tuple(value.shape)}")
-    if finite and value.is_floating_point():
-        bad = ~torch.isfinite(value.detach())
-        if bad.any():
-            raise ValueError(
-                f"{name} must be finite, got {_first_bad(bad, value.detach())}: "
-                f"remove or replace the NaN and infinite values (torch.isfinite({name}) shows where)"
-            )
+    if finite and value.is_floating_point() and not _all_finite(value):
+        raise ValueError(
+            f"{name} must be finite, got {_first_bad(~torch.isfinite(value.detach()), value.detach())}: "
+            f"remove or replace the NaN and infinite values (torch.isfinite({name}) shows where)"
+        )
     return value
 
 
@@ -122,8 +126,9 @@ def check_regression(x: Tensor, y: Tensor, a: Tensor, *, a_name: str = "a", fini
     n, p = x.shape
     if n == 0:
         raise ValueError(f"x must hold at least one example, got shape {tuple(x.shape)}")
-    check_shape("y", y, (n,), f" to match x of shape {tuple(x.shape)}")
-    check_shape(a_name, a, (p,), f" to match x of shape {tuple(x.shape)}")
+    if y.shape != (n,) or a.shape != (p,):  # called at every step of a run: the messages only when needed
+        check_shape("y", y, (n,), f" to match x of shape {tuple(x.shape)}")
+        check_shape(a_name, a, (p,), f" to match x of shape {tuple(x.shape)}")
     check_same_dtype(a_name, a, "x", x)
     return n
 
