@@ -595,3 +595,10 @@ def test_mlp_loss_is_a_loss_fn_on_one_example():
     loss = partial(mlp_loss, sizes=SIZES)(P, XD[:1], YD[:1])
     expected = torch.nn.functional.cross_entropy(mlp_logits(P, XD[:1], SIZES), LABELS[:1])
     torch.testing.assert_close(loss, expected)
+
+
+def test_large_finite_data_whose_sum_overflows_is_not_taken_for_infinite():
+    y = torch.full((3,), 3e38)  # finite in float32, but the sum, 9e38, is not
+    assert float(mse(y, y)) == 0.0
+    with pytest.raises(ValueError, match="y must be finite, got inf at index 2"):
+        mse(y, with_entry(y, 2, INF))
