@@ -42,6 +42,11 @@ _EXPORTS = {
     "loss_grid": "stability",
     "max_stable_lr": "stability",
     "heavy_ball": "momentum",
+    # update rules for train: ch-loss-surface
+    "Adam": "updates",
+    "Momentum": "updates",
+    "Plain": "updates",
+    "RMSProp": "updates",
     "mark_point": "plots",
     "plot_loss_contours": "plots",
     "plot_params": "plots",
@@ -67,6 +72,28 @@ _EXPORTS = {
     "predict": "networks",
     "softmax_cross_entropy": "networks",
     "unflatten": "networks",
+    # generalisation: ch-generalisation
+    "EarlyStop": "generalisation",
+    "Split": "generalisation",
+    "early_stop": "generalisation",
+    "make_curve": "generalisation",
+    "poly_features": "generalisation",
+    "ridge_fit": "generalisation",
+    "ridge_grad": "generalisation",
+    "ridge_mse": "generalisation",
+    "split_indices": "generalisation",
+    # choosing the learning rate: ch-sgd
+    "excess_loss": "tuning",
+    "sgd_lr_grid": "tuning",
+    # the noise of SGD: ch-noise (schedules stay in lesson_code.schedules)
+    "batch_indices": "noise",
+    "example_gradients": "noise",
+    "gradient_covariance": "noise",
+    "minibatch_covariance": "noise",
+    "noise_ball": "noise",
+    "running_average": "noise",
+    "sample_minibatch_gradients": "noise",
+    "sgd_paths": "noise",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -103,6 +130,17 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     )
     from lesson_code.data import make_line
     from lesson_code.explorer import explorer_data, explorer_html
+    from lesson_code.generalisation import (
+        EarlyStop,
+        Split,
+        early_stop,
+        make_curve,
+        poly_features,
+        ridge_fit,
+        ridge_grad,
+        ridge_mse,
+        split_indices,
+    )
     from lesson_code.losses import linear_mse, mse, mse_grad
     from lesson_code.momentum import heavy_ball
     from lesson_code.networks import (
@@ -118,6 +156,16 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         predict,
         softmax_cross_entropy,
         unflatten,
+    )
+    from lesson_code.noise import (
+        batch_indices,
+        example_gradients,
+        gradient_covariance,
+        minibatch_covariance,
+        noise_ball,
+        running_average,
+        sample_minibatch_gradients,
+        sgd_paths,
     )
     from lesson_code.plots import (
         mark_point,
@@ -147,3 +195,5 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         steps_per_epoch,
         train,
     )
+    from lesson_code.tuning import excess_loss, sgd_lr_grid
+    from lesson_code.updates import Adam, Momentum, Plain, RMSProp

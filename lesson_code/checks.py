@@ -115,9 +115,12 @@ def check_same_dtype(name: str, value: Tensor, other_name: str, other: Tensor) -
     return value
 
 
-def check_regression(x: Tensor, y: Tensor, a: Tensor, *, a_name: str = "a", finite_a: bool = True) -> int:
+def check_regression(
+    x: Tensor, y: Tensor, a: Tensor, *, a_name: str = "a", finite_a: bool = True, same_dtype: bool = False,
+) -> int:
     """Check that ``x`` is ``(n, p)`` with ``n >= 1``, ``y`` is ``(n,)`` and ``a`` is ``(p,)``, the data finite,
-    ``a`` finite unless ``finite_a=False``, ``a`` and ``x`` of one dtype. Returns ``n``."""
+    ``a`` finite unless ``finite_a=False``, and with ``same_dtype=True`` (for ``x @ a``) ``a`` of the dtype of ``x``.
+    Returns ``n``."""
     check_tensor(a_name, a, finite=finite_a)
     check_tensor("x", x)
     check_tensor("y", y)
@@ -129,7 +132,8 @@ def check_regression(x: Tensor, y: Tensor, a: Tensor, *, a_name: str = "a", fini
     if y.shape != (n,) or a.shape != (p,):  # called at every step of a run: the messages only when needed
         check_shape("y", y, (n,), f" to match x of shape {tuple(x.shape)}")
         check_shape(a_name, a, (p,), f" to match x of shape {tuple(x.shape)}")
-    check_same_dtype(a_name, a, "x", x)
+    if same_dtype:
+        check_same_dtype(a_name, a, "x", x)
     return n
 
 

@@ -78,20 +78,21 @@ def _bce(z: Tensor, y: Tensor) -> Tensor:
 
 def logistic_loss(w: Tensor, x: Tensor, y: Tensor) -> Tensor:
     r"""The loss of logistic regression, $L(w) = \mathrm{BCE}(X w, y)$; a ``loss_fn`` for `sgd`."""
-    check_regression(x, y, w, a_name="w", finite_a=False)  # a diverging run's w overflows: its loss says so
+    # a diverging run's w overflows: its loss says so
+    check_regression(x, y, w, a_name="w", finite_a=False, same_dtype=True)
     check_labels01("y", y)
     return _bce(x @ w, y)
 
 
 def logistic_grad(w: Tensor, x: Tensor, y: Tensor) -> Tensor:
     r"""Gradient of the logistic loss, by hand: $\nabla L(w) = \frac{1}{n} X^\top (\sigma(X w) - y)$."""
-    check_regression(x, y, w, a_name="w")
+    check_regression(x, y, w, a_name="w", same_dtype=True)
     check_labels01("y", y)
     return x.T @ (sigmoid(x @ w) - y) / len(y)
 
 
 def accuracy(w: Tensor, x: Tensor, y: Tensor) -> float:
     """The fraction of examples whose predicted class, 1 where $X w > 0$ and 0 elsewhere, equals ``y``."""
-    check_regression(x, y, w, a_name="w")
+    check_regression(x, y, w, a_name="w", same_dtype=True)
     check_labels01("y", y)
     return float(((x @ w > 0).float() == y).float().mean())

@@ -31,7 +31,7 @@ def _mse(y_hat: Tensor, y: Tensor) -> Tensor:
 
 def linear_mse(a: Tensor, x: Tensor, y: Tensor) -> Tensor:
     r"""The loss of the line $\hat y = X a$: $L(a) = \frac{1}{n}\lVert X a - y \rVert^2$."""
-    check_regression(x, y, a, finite_a=False)  # a diverging run's a overflows: its loss says so
+    check_regression(x, y, a, finite_a=False, same_dtype=True)  # a diverging run's a overflows: its loss says so
     return _mse(x @ a, y)
 
 
@@ -40,5 +40,5 @@ def mse_grad(a: Tensor, x: Tensor, y: Tensor) -> Tensor:
 
     Derived by hand in {ref}`ch-gradient-descent`; equal to what ``loss.backward()`` computes.
     """
-    check_regression(x, y, a)
+    check_regression(x, y, a, same_dtype=True)
     return 2.0 / len(y) * x.T @ (x @ a - y)

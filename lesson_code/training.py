@@ -26,6 +26,7 @@ from lesson_code.checks import (
     check_tensor,
     describe,
 )
+from lesson_code.updates import Plain, UpdateRule, check_rule
 
 LossFn = Callable[[Tensor, Tensor, Tensor], Tensor]
 """``loss_fn(params, x, y)``: a scalar loss of the parameters on the examples ``x, y``."""
@@ -154,12 +155,15 @@ def train(
     *,
     lr: float,
     batches: Sequence[Tensor],
+    rule: UpdateRule | None = None,
     raise_on_divergence: bool = True,
 ) -> History:
     r"""Take one step $a \leftarrow a - \eta \nabla L_B(a)$ for each batch $B$ of indices.
 
     The gradient of ``loss_fn`` on the examples of the batch comes from autograd
     (``loss.backward()``).
+    An update ``rule`` from `lesson_code.updates` (`Momentum`, `RMSProp`, `Adam`) turns each gradient into
+    the step instead; the default, `Plain`, is the step $-\eta \nabla L_B(a)$ above.
     If the loss stops being finite, the run stops there: it raises `DivergenceError`
     naming the step, or with ``raise_on_divergence=False`` returns the steps taken so
     far with ``diverged_at`` set.
@@ -169,7 +173,9 @@ def train(
     lr = check_positive("lr", lr)
     check_bool("raise_on_divergence", raise_on_divergence)
     _check_batches(batches, n)
+    rule = Plain() if rule is None else check_rule(rule)
     a = params0.detach().clone().requires_grad_(True)
+    state = rule.init(a.detach())
     params, losses = [a.detach().clone()], []
     for step, batch in enumerate(batches):
         loss = loss_fn(a, x[batch], y[batch])
@@ -182,7 +188,8 @@ def train(
             return History(torch.stack(params), torch.tensor(losses), tuple(batches[:step]), lr, step)
         loss.backward()
         with torch.no_grad():
-            a -= lr * a.grad
+            step_taken, state = rule.step(a.grad.clone(), state, lr)
+            a += step_taken
             a.grad.zero_()
         params.append(a.detach().clone())
         losses.append(loss.item())
@@ -197,6 +204,7 @@ def gradient_descent(
     *,
     lr: float,
     steps: int,
+    rule: UpdateRule | None = None,
     raise_on_divergence: bool = True,
 ) -> History:
     r"""Full-batch gradient descent: ``steps`` updates $a \leftarrow a - \eta \nabla L(a)$ on all the data.
@@ -206,7 +214,7 @@ def gradient_descent(
     n = _check_data(params0, x, y)
     steps = check_count("steps", steps, 1)
     everything = torch.arange(n)
-    return train(loss_fn, params0, x, y, lr=lr, batches=[everything] * steps,
+    return train(loss_fn, params0, x, y, lr=lr, batches=[everything] * steps, rule=rule,
                  raise_on_divergence=raise_on_divergence)
 
 
@@ -220,6 +228,7 @@ def sgd(
     batch_size: int,
     epochs: int,
     seed: int,
+    rule: UpdateRule | None = None,
     raise_on_divergence: bool = True,
 ) -> History:
     r"""Mini-batch stochastic gradient descent: $a \leftarrow a - \eta \nabla L_B(a)$, batch by batch.
@@ -233,7 +242,7 @@ def sgd(
     epochs = check_count("epochs", epochs, 1)
     seed = check_seed("seed", seed)
     batches = epoch_batches(n, batch_size, epochs, seed=seed)
-    return train(loss_fn, params0, x, y, lr=lr, batches=batches,
+    return train(loss_fn, params0, x, y, lr=lr, batches=batches, rule=rule,
                  raise_on_divergence=raise_on_divergence)
 
 

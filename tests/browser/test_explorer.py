@@ -1,65 +1,19 @@
 """The explorer in a real browser: the sliders, play, accessibility, and a page opened from disk.
 
-Headless Debian Chromium driven by Playwright, against the built site served on 127.0.0.1.
-Without Chromium or Playwright these tests skip, unless ``BOOK_REQUIRE_BROWSER=1`` or ``CI``
-is set: then they fail, so that a missing browser never passes for a green run.
+The browser and the local server are those of ``conftest.py`` (one Chromium for the whole session);
+each test opens its page in a fresh context of its own, since several change how the page is seen.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import os
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 PAGE = "book/explorer.html"
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("BOOK_REQUIRE_BROWSER") == "1" or os.environ.get("CI"):
-        pytest.fail(f"{reason} (required here: BOOK_REQUIRE_BROWSER=1 or CI is set)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def explorer_chromium():
-    """Headless Chromium, launched once for the module."""
-    if not CHROMIUM.is_file():
-        _missing(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright for Python is not installed (pip install -r requirements.lock)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def explorer_site_url(site: Path):
-    """The built site over HTTP on 127.0.0.1, from a server thread that lives as long as the module."""
-    handler = functools.partial(QuietHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 def _is_favicon(message) -> bool:
@@ -68,12 +22,12 @@ def _is_favicon(message) -> bool:
 
 
 @pytest.fixture
-def open_page(explorer_chromium):
+def open_page(browser):
     """Open a URL in a fresh context; collect console errors and uncaught exceptions."""
     contexts = []
 
     def open_(url: str, **context_options):
-        context = explorer_chromium.new_context(viewport={"width": 1280, "height": 900}, **context_options)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
         contexts.append(context)
         page = context.new_page()
         page.errors = []
@@ -105,8 +59,8 @@ def run_for(data: dict, lr: int, batch: int, seed: int) -> dict:
     return next(r for r in data["runs"] if (r["lr"], r["batch_size"], r["seed"]) == wanted)
 
 
-def test_learning_rate_slider_by_keyboard_shows_the_precomputed_run(open_page, explorer_site_url):
-    page = open_page(f"{explorer_site_url}/{PAGE}", reduced_motion="reduce")
+def test_learning_rate_slider_by_keyboard_shows_the_precomputed_run(open_page, server):
+    page = open_page(server + PAGE, reduced_motion="reduce")
     page.wait_for_selector(".sgd-x-app")
     data = embedded(page)
     step = page.get_by_label("Step", exact=True)
@@ -131,8 +85,8 @@ def test_learning_rate_slider_by_keyboard_shows_the_precomputed_run(open_page, e
     assert page.errors == []
 
 
-def test_diverged_run_says_so(open_page, explorer_site_url):
-    page = open_page(f"{explorer_site_url}/{PAGE}", reduced_motion="reduce")
+def test_diverged_run_says_so(open_page, server):
+    page = open_page(server + PAGE, reduced_motion="reduce")
     page.wait_for_selector(".sgd-x-app")
     data = embedded(page)
     page.get_by_label("Step", exact=True).focus()
@@ -146,8 +100,8 @@ def test_diverged_run_says_so(open_page, explorer_site_url):
     assert page.locator(".sgd-x-diverged").first.text_content() == f"diverged at step {run['diverged_at']}"
 
 
-def test_play_advances_the_step_and_nothing_starts_by_itself(open_page, explorer_site_url):
-    page = open_page(f"{explorer_site_url}/{PAGE}", reduced_motion="reduce")
+def test_play_advances_the_step_and_nothing_starts_by_itself(open_page, server):
+    page = open_page(server + PAGE, reduced_motion="reduce")
     page.wait_for_selector(".sgd-x-app")
     page.locator(".sgd-x-views").scroll_into_view_if_needed()
     page.wait_for_timeout(800)  # long enough for several steps, had anything started
@@ -162,8 +116,8 @@ def test_play_advances_the_step_and_nothing_starts_by_itself(open_page, explorer
     assert page.errors == []
 
 
-def test_no_console_errors_while_exploring(open_page, explorer_site_url):
-    page = open_page(f"{explorer_site_url}/{PAGE}")
+def test_no_console_errors_while_exploring(open_page, server):
+    page = open_page(server + PAGE)
     page.wait_for_selector(".sgd-x-app")
     for label in ("Batch size", "Seed", "Learning rate"):
         page.get_by_label(label).focus()
@@ -174,10 +128,10 @@ def test_no_console_errors_while_exploring(open_page, explorer_site_url):
     assert page.errors == []
 
 
-def test_no_serious_accessibility_violation_in_the_explorer(open_page, explorer_site_url):
+def test_no_serious_accessibility_violation_in_the_explorer(open_page, server):
     from axe_playwright_python.sync_playwright import Axe
 
-    page = open_page(f"{explorer_site_url}/{PAGE}", reduced_motion="reduce")
+    page = open_page(server + PAGE, reduced_motion="reduce")
     page.wait_for_selector(".sgd-x-app")
     for theme in ("light", "dark"):
         page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
@@ -197,16 +151,16 @@ def test_works_from_a_file_url(open_page, site: Path):
     assert page.errors == []
 
 
-def test_still_picture_without_javascript(open_page, explorer_site_url):
-    page = open_page(f"{explorer_site_url}/{PAGE}", java_script_enabled=False)
+def test_still_picture_without_javascript(open_page, server):
+    page = open_page(server + PAGE, java_script_enabled=False)
     still = page.locator("figure.sgd-explorer .sgd-explorer-still")
     assert still.is_visible()
     assert len(still.get_attribute("alt")) > 40
     assert page.locator(".sgd-x-app").count() == 0
 
 
-def test_starts_by_itself_when_seen_without_reduced_motion(open_page, explorer_site_url):
-    page = open_page(f"{explorer_site_url}/{PAGE}", reduced_motion="no-preference")
+def test_starts_by_itself_when_seen_without_reduced_motion(open_page, server):
+    page = open_page(server + PAGE, reduced_motion="no-preference")
     page.wait_for_selector(".sgd-x-app")
     page.locator(".sgd-x-views").scroll_into_view_if_needed()
     page.wait_for_function("Number(document.querySelector('.sgd-x-readout').dataset.step) > 3")

@@ -1,0 +1,160 @@
+r"""Update rules: how one gradient becomes one step of the parameters.
+
+`train` computes the gradient $g = \nabla L_B(a)$ of each batch and asks an update rule for the step,
+$a \leftarrow a + \text{step}$; the rule keeps whatever it remembers between steps (a velocity,
+running averages) in a state it is handed back.
+`Plain` is the step of gradient descent and SGD, $-\eta g$; the others are the rules of
+``torch.optim.SGD(momentum=..., nesterov=...)``, ``torch.optim.RMSprop`` and ``torch.optim.Adam``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+from torch import Tensor
+
+State = tuple[Tensor, ...]
+"""What a rule remembers between steps: tensors of the parameters' shape, and a step count."""
+
+
+class UpdateRule(Protocol):
+    """Turns a gradient, and what the rule remembers, into a step: ``step, state = rule.step(grad, state, lr)``."""
+
+    def init(self, params: Tensor) -> State:
+        """The state before the first step, for parameters shaped like ``params``."""
+        ...
+
+    def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
+        """The step to add to the parameters, and the state after it."""
+        ...
+
+
+def _check_fraction(name: str, value: float, *, upper_open: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
+
+
+def _check_eps(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"eps must be a positive number, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Plain:
+    r"""The plain step $-\eta g$: gradient descent on all the data, SGD on a mini-batch."""
+
+    def init(self, params: Tensor) -> State:
+        return ()
+
+    def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
+        return -lr * grad, state
+
+
+@dataclass(frozen=True)
+class Momentum:
+    r"""Heavy-ball momentum $\beta$: $v \leftarrow \beta v - \eta g$, step $v$ (Polyak 1964).
+
+    With ``nesterov=True`` the step looks ahead by one more velocity: step $\beta v - \eta g$ with the new $v$
+    (Nesterov 1983, in the form of Sutskever et al. 2013 that ``torch.optim.SGD(nesterov=True)`` uses).
+    The velocity starts at zero, so with $\beta = 0$ both are `Plain`.
+    ``torch.optim.SGD(momentum=beta)`` keeps $b = -v/\eta$ instead of $v$: the same steps for a fixed $\eta$.
+    Taught in {ref}`ch-loss-surface`.
+    """
+
+    beta: float
+    nesterov: bool = False
+
+    def __post_init__(self) -> None:
+        _check_fraction("beta (the momentum)", self.beta)
+        if not isinstance(self.nesterov, bool):
+            raise TypeError(f"nesterov must be True or False, got {self.nesterov!r}")
+
+    def init(self, params: Tensor) -> State:
+        return (torch.zeros_like(params),)
+
+    def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
+        (velocity,) = state
+        velocity = self.beta * velocity - lr * grad
+        step = self.beta * velocity - lr * grad if self.nesterov else velocity
+        return step, (velocity,)
+
+
+@dataclass(frozen=True)
+class RMSProp:
+    r"""Per-parameter step sizes (Tieleman and Hinton 2012): $s \leftarrow \alpha s + (1 - \alpha) g^2$,
+    step $-\eta\, g / (\sqrt{s} + \epsilon)$, elementwise.
+
+    The running average $s$ of squared gradients starts at zero, as in ``torch.optim.RMSprop``.
+    """
+
+    alpha: float = 0.99
+    eps: float = 1e-8
+
+    def __post_init__(self) -> None:
+        _check_fraction("alpha", self.alpha)
+        _check_eps(self.eps)
+
+    def init(self, params: Tensor) -> State:
+        return (torch.zeros_like(params),)
+
+    def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
+        (square_avg,) = state
+        square_avg = self.alpha * square_avg + (1 - self.alpha) * grad * grad
+        return -lr * grad / (square_avg.sqrt() + self.eps), (square_avg,)
+
+
+@dataclass(frozen=True)
+class Adam:
+    r"""Adam (Kingma and Ba 2015): running averages of the gradient and of its square, corrected for starting at zero.
+
+    $m \leftarrow \beta_1 m + (1 - \beta_1) g$, $s \leftarrow \beta_2 s + (1 - \beta_2) g^2$,
+    and at step $t = 1, 2, \dots$ the step $-\eta\, \hat m / (\sqrt{\hat s} + \epsilon)$
+    with $\hat m = m / (1 - \beta_1^t)$ and $\hat s = s / (1 - \beta_2^t)$.
+    With ``bias_correction=False`` the step uses $m$ and $s$ themselves, which start near zero: the first steps are
+    far from what the running averages will say.
+    """
+
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    bias_correction: bool = True
+
+    def __post_init__(self) -> None:
+        _check_fraction("beta1", self.beta1)
+        _check_fraction("beta2", self.beta2)
+        _check_eps(self.eps)
+        if not isinstance(self.bias_correction, bool):
+            raise TypeError(f"bias_correction must be True or False, got {self.bias_correction!r}")
+
+    def init(self, params: Tensor) -> State:
+        return (torch.zeros_like(params), torch.zeros_like(params), torch.zeros((), dtype=torch.int64))
+
+    def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
+        mean, square_avg, t = state
+        t = t + 1
+        mean = self.beta1 * mean + (1 - self.beta1) * grad
+        square_avg = self.beta2 * square_avg + (1 - self.beta2) * grad * grad
+        if self.bias_correction:
+            mean_hat = mean / (1 - self.beta1 ** int(t))
+            square_hat = square_avg / (1 - self.beta2 ** int(t))
+        else:
+            mean_hat, square_hat = mean, square_avg
+        return -lr * mean_hat / (square_hat.sqrt() + self.eps), (mean, square_avg, t)
+
+
+def check_rule(rule: object) -> UpdateRule:
+    """``rule`` itself, once it is known to have ``init`` and ``step``; a clear `TypeError` if not."""
+    if isinstance(rule, type):
+        raise TypeError(f"rule must be an update rule such as Momentum(beta=0.9), got the class {rule.__name__}: "
+                        f"call it, {rule.__name__}(...)")
+    if not (callable(getattr(rule, "init", None)) and callable(getattr(rule, "step", None))):
+        raise TypeError(f"rule must be an update rule with init() and step(), such as Plain() or Adam(), "
+                        f"got {rule!r} of type {type(rule).__name__}")
+    return rule  # type: ignore[return-value]
