@@ -29,6 +29,17 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from torch import Tensor
 
+from lesson_code.checks import (
+    check_callable,
+    check_count,
+    check_history,
+    check_labels01,
+    check_positive,
+    check_shape,
+    check_tensor,
+    check_text,
+    describe,
+)
 from lesson_code.plots import BATCH_COLOR, SGD_COLOR, plot_line, scatter_data
 from lesson_code.training import History
 
@@ -49,6 +60,22 @@ class Movie:
     moving: Sequence[Artist]
     fps: int = 20
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.fig, Figure):
+            raise TypeError(f"fig must be a matplotlib Figure, got {describe(self.fig)}")
+        check_callable("update", self.update, "a function update(frame) that returns the artists it moved")
+        if isinstance(self.frames, (str, bytes)) or not isinstance(self.frames, Sequence):
+            raise TypeError(f"frames must be a sequence of frame numbers, such as list(range(k)), "
+                            f"got {describe(self.frames)}")
+        if len(self.frames) == 0:
+            raise ValueError(f"frames must hold at least one frame (a video of no frames plays nowhere), "
+                             f"got {describe(self.frames)}")
+        if isinstance(self.moving, (str, bytes)) or not isinstance(self.moving, Sequence) or not all(
+                isinstance(artist, Artist) for artist in self.moving):
+            raise TypeError(f"moving must be a sequence of the matplotlib artists that update moves, "
+                            f"got {describe(self.moving)}")
+        check_count("fps", self.fps, 1)
+
     def as_funcanimation(self) -> FuncAnimation:
         """The same animation as a matplotlib ``FuncAnimation`` (for ``to_jshtml`` or a live window)."""
         for artist in self.moving:
@@ -63,8 +90,7 @@ def _new_figure(width: float, height: float, dpi: int = 96) -> Figure:
 
 
 def _frames(history: History, every: int) -> list[int]:
-    if every < 1:
-        raise ValueError(f"every must be at least 1, got {every}")
+    every = check_count("every", every, 1)
     frames = list(range(0, history.steps + 1, every))
     if frames[-1] != history.steps:
         frames.append(history.steps)
@@ -87,12 +113,24 @@ def _draw_panel(ax: Axes, x: Tensor, y: Tensor, history: History, title: str) ->
     return line, label
 
 
+def _check_line_data(x: Tensor, y: Tensor) -> None:
+    """``x`` ``(n, 2)``, a column of inputs and a column of ones, and ``y`` ``(n,)``, all finite."""
+    check_tensor("x", x, ndim=2, nonempty=True)
+    check_shape("x", x, ("n", 2), ": a column of inputs and a column of ones")
+    check_tensor("y", y)
+    check_shape("y", y, (len(x),), f" to match x of shape {tuple(x.shape)}")
+
+
 def _update_fit(frame: int, *, line: Line2D, label: Text, history: History) -> tuple[Artist, ...]:
     return _set_fit(frame, line, label, history)
 
 
 def fit_animation(x: Tensor, y: Tensor, history: History, *, every: int = 1, fps: int = 20) -> Movie:
     """The fitted line moving across the data as the run in ``history`` takes its steps."""
+    _check_line_data(x, y)
+    check_history("history", history, 2, " (a line: slope and intercept)")
+    check_count("every", every, 1)
+    check_count("fps", fps, 1)
     fig = _new_figure(5.0, 3.5)
     ax = fig.add_subplot()
     line, label = _draw_panel(ax, x, y, history, f"gradient descent, lr = {history.lr:g}")
@@ -121,6 +159,19 @@ def race_animation(x: Tensor, y: Tensor, gd: History, sgd: History, *, batch_siz
 
     On the right, the examples of the mini-batch the current step uses are ringed.
     """
+    _check_line_data(x, y)
+    for name, run in (("gd", gd), ("sgd", sgd)):
+        check_history(name, run, 2, " (a line: slope and intercept)")
+    batch_size = check_count("batch_size", batch_size, 1, len(y))
+    check_count("fps", fps, 1)
+    if sgd.batches:
+        largest = max(len(batch) for batch in sgd.batches)
+        if largest != batch_size:
+            raise ValueError(f"batch_size must be the size of the mini-batches of sgd, {largest}, got {batch_size}")
+        highest = max(int(batch.max()) for batch in sgd.batches)
+        if highest >= len(y):
+            raise ValueError(f"sgd must be a run on the {len(y)} examples of x and y, got batches with index "
+                             f"{highest}: pass the x and y it was trained on")
     fig = _new_figure(8.0, 3.5)
     left, right = fig.subplots(1, 2, sharey=True)
     panels = (
@@ -138,6 +189,7 @@ def race_animation(x: Tensor, y: Tensor, gd: History, sgd: History, *, batch_siz
 
 def encode_mp4(movie: Movie) -> bytes:
     """Encode a `Movie` as an H.264 MP4 (yuv420p, so every browser can play it)."""
+    _check_movie(movie)
     fig, canvas = movie.fig, movie.fig.canvas
     for artist in movie.moving:
         artist.set_animated(True)  # left out of the background drawn once below
@@ -161,14 +213,20 @@ def encode_mp4(movie: Movie) -> bytes:
         return path.read_bytes()
 
 
+def _check_movie(movie: Movie) -> None:
+    if not isinstance(movie, Movie):
+        raise TypeError(f"movie must be a Movie, such as fit_animation(...) returns, got {describe(movie)}")
+
+
 def video_html(movie: Movie, *, alt: str, caption: str) -> HTML:
     """The movie as an HTML ``<figure>``: a ``<video>`` with controls, its text alternative and a caption.
 
     The video loops and is muted; it has no ``autoplay`` attribute: the book's page
     script starts it only for readers who have not asked for reduced motion.
     """
-    if not alt.strip() or not caption.strip():
-        raise ValueError("an animation needs both alt text and a caption, got an empty one")
+    _check_movie(movie)
+    check_text("alt", alt, " (an animation needs both alt text and a caption)")
+    check_text("caption", caption, " (an animation needs both alt text and a caption)")
     data = base64.b64encode(encode_mp4(movie)).decode("ascii")
     alt_text = html.escape(alt, quote=True)
     return HTML(
@@ -212,8 +270,15 @@ def boundary_animation(
 
     ``x`` is ``(n, 3)``: two coordinates and a column of ones; ``y`` holds labels 0 and 1.
     """
-    if x.ndim != 2 or x.shape[1] != 3 or history.params.shape[1] != 3:
-        raise ValueError(f"boundary_animation needs x of shape (n, 3) and 3 parameters, got {tuple(x.shape)}")
+    check_tensor("x", x, ndim=2, nonempty=True)
+    check_shape("x", x, ("n", 3), ": two coordinates and a column of ones")
+    check_tensor("y", y)
+    check_shape("y", y, (len(x),), f" to match x of shape {tuple(x.shape)}")
+    check_labels01("y", y)
+    check_history("history", history, 3, " (w1, w2, w3 of the boundary w1 x1 + w2 x2 + w3 = 0)")
+    check_count("every", every, 1)
+    check_count("fps", fps, 1)
+    box = check_positive("box", box)
     fig = _new_figure(4.5, 4.0)
     ax = fig.add_subplot()
     for label_value, color, marker in ((0.0, CLASS_COLORS[0], "o"), (1.0, CLASS_COLORS[1], "^")):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_regression, check_tensor
+from lesson_code.checks import check_count, check_labels01, check_positive, check_regression, check_seed, check_tensor
 
 
 def make_two_classes(n: int = 200, *, seed: int = 0, spread: float = 1.0) -> tuple[Tensor, Tensor]:
@@ -22,9 +22,9 @@ def make_two_classes(n: int = 200, *, seed: int = 0, spread: float = 1.0) -> tup
         x: ``(n, 3)``: the two coordinates and a column of ones.
         y: ``(n,)``: the labels, 0.0 or 1.0.
     """
-    check_count("n", n, 2)
-    if isinstance(spread, bool) or not isinstance(spread, (int, float)) or not spread > 0:
-        raise ValueError(f"spread must be a number above 0, got {spread!r}")
+    n = check_count("n", n, 2)
+    seed = check_seed("seed", seed)
+    check_positive("spread", spread)
     generator = torch.Generator().manual_seed(seed)
     y = (torch.arange(n) % 2).float()[torch.randperm(n, generator=generator)]  # (n,): half zeros, half ones
     centres = (2 * y - 1).unsqueeze(1).expand(n, 2)  # (n, 2): (-1, -1) or (1, 1)
@@ -52,11 +52,22 @@ def bce_with_logits(z: Tensor, y: Tensor) -> Tensor:
     $\log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})$, computed branch by branch.
     """
     check_tensor("z", z)
+    _check_labels(z, y)
+    return _bce(z, y)
+
+
+def _check_labels(z: Tensor, y: Tensor) -> None:
     check_tensor("y", y)
-    if z.shape != y.shape or z.numel() == 0:
-        raise ValueError(f"z and y must have one non-empty shape, got {tuple(z.shape)} and {tuple(y.shape)}")
-    if ((y != 0) & (y != 1)).any():
-        raise ValueError("y must hold labels 0.0 and 1.0 only")
+    if z.shape != y.shape:
+        raise ValueError(
+            f"y must have the shape of z, {tuple(z.shape)}: one non-empty shape, got shape {tuple(y.shape)}")
+    if z.numel() == 0:
+        raise ValueError(f"z must hold at least one logit, got shape {tuple(z.shape)}")
+    check_labels01("y", y)
+
+
+def _bce(z: Tensor, y: Tensor) -> Tensor:
+    """`bce_with_logits` without the checks; an infinite ``z`` gives a loss that is not finite."""
     positive = z >= 0
     z_pos, z_neg = torch.where(positive, z, 0.0), torch.where(positive, 0.0, z)
     # log(1 + e^z) as z + log(1 + e^-z) for z >= 0 and as log(1 + e^z) below: two branches rather
@@ -67,17 +78,21 @@ def bce_with_logits(z: Tensor, y: Tensor) -> Tensor:
 
 def logistic_loss(w: Tensor, x: Tensor, y: Tensor) -> Tensor:
     r"""The loss of logistic regression, $L(w) = \mathrm{BCE}(X w, y)$; a ``loss_fn`` for `sgd`."""
-    check_regression(x, y, w)
-    return bce_with_logits(x @ w, y)
+    # a diverging run's w overflows: its loss says so
+    check_regression(x, y, w, a_name="w", finite_a=False, same_dtype=True)
+    check_labels01("y", y)
+    return _bce(x @ w, y)
 
 
 def logistic_grad(w: Tensor, x: Tensor, y: Tensor) -> Tensor:
     r"""Gradient of the logistic loss, by hand: $\nabla L(w) = \frac{1}{n} X^\top (\sigma(X w) - y)$."""
-    check_regression(x, y, w)
+    check_regression(x, y, w, a_name="w", same_dtype=True)
+    check_labels01("y", y)
     return x.T @ (sigmoid(x @ w) - y) / len(y)
 
 
 def accuracy(w: Tensor, x: Tensor, y: Tensor) -> float:
     """The fraction of examples whose predicted class, 1 where $X w > 0$ and 0 elsewhere, equals ``y``."""
-    check_regression(x, y, w)
+    check_regression(x, y, w, a_name="w", same_dtype=True)
+    check_labels01("y", y)
     return float(((x @ w > 0).float() == y).float().mean())

@@ -5,11 +5,12 @@ Taught in {ref}`ch-regression`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
 from torch import Tensor
+
+from lesson_code.checks import check_count, check_numbers, check_seed
 
 
 def make_line(
@@ -35,12 +36,9 @@ def make_line(
         x: ``(n, 2)`` tensor, a column of inputs and a column of ones.
         y: ``(n,)`` tensor of targets.
     """
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n must be an int, got {type(n).__name__}")
-    if n < 2:
-        raise ValueError(f"n must be at least 2 points, got {n}")
-    if len(a) != 2 or not all(math.isfinite(float(v)) for v in a):
-        raise ValueError(f"a must be two finite numbers (slope, intercept), got {tuple(a)}")
+    n = check_count("n", n, 2)
+    a = check_numbers("a", a, 2, "two finite numbers (slope, intercept)")
+    seed = check_seed("seed", seed)
     generator = torch.Generator().manual_seed(seed)
     x = torch.ones(n, 2)  # (n, 2): inputs in column 0, ones in column 1
     x[:, 0] = torch.rand(n, generator=generator) * 2 - 1

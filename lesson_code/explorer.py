@@ -26,7 +26,7 @@ import torch
 from IPython.display import HTML
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_positive, check_regression
+from lesson_code.checks import check_count, check_positive, check_regression, check_tensor, check_text, describe
 from lesson_code.losses import linear_mse
 from lesson_code.training import (
     History,
@@ -64,8 +64,10 @@ def _rounded(values: Tensor | Sequence[float]) -> list[float | None]:
 
 
 def _check_increasing(name: str, values: Sequence[Any], check: Any) -> list[Any]:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) == 0:
-        raise TypeError(f"{name} must be a non-empty sequence, got {values!r}")
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a non-empty sequence, got {describe(values)}")
+    if len(values) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence, got {describe(values)}")
     checked = [check(value) for value in values]
     if any(b <= a for a, b in zip(checked, checked[1:], strict=False)):
         raise ValueError(f"{name} must be in increasing order without repeats, got {list(values)}")
@@ -148,17 +150,18 @@ def explorer_data(
     """
     if not isinstance(a0, Tensor):
         if isinstance(a0, (str, bytes)) or not isinstance(a0, Sequence):
-            raise TypeError(f"a0 must be two numbers (a1, a2), got {a0!r}")
+            raise TypeError(f"a0 must be two numbers (a1, a2), got {describe(a0)}")
         a0 = torch.tensor([float(v) for v in a0])
-    check_regression(x, y, a0)
+    check_tensor("x", x)
+    check_regression(x, y, a0.to(x.dtype), a_name="a0")  # every dtype works: the runs are made in float32
     if x.shape[1] != 2:
         raise ValueError(f"x must have two columns (the input and ones), got shape {tuple(x.shape)}")
     n = len(y)
-    lrs = _check_increasing("lrs", lrs, lambda lr: check_positive("each learning rate", lr))
+    lrs = _check_increasing("lrs", lrs, lambda lr: check_positive("lrs: each learning rate", lr))
     batch_sizes = _check_increasing("batch_sizes", batch_sizes,
-                                    lambda b: check_count("each batch size", b, 1, n))
-    seeds = _check_increasing("seeds", seeds, lambda s: check_count("each seed", s, 0))
-    check_count("steps", steps, 1)
+                                    lambda b: check_count("batch_sizes: each batch size", b, 1, n))
+    seeds = _check_increasing("seeds", seeds, lambda s: check_count("seeds: each seed", s, 0))
+    steps = check_count("steps", steps, 1)
     initial = {"lr": (len(lrs) - 1) // 2, "batch_size": (len(batch_sizes) - 1) // 2, "seed": 0}
     for key, value, grid in (("lr", initial_lr, lrs), ("batch_size", initial_batch_size, batch_sizes)):
         if value is not None:
@@ -273,8 +276,7 @@ def explorer_html(
     picture with alt text shows the initial run. Raises ``ValueError`` if the grid is
     so large that data and script would exceed `BUDGET_BYTES` gzipped.
     """
-    if not isinstance(caption, str) or not caption.strip():
-        raise ValueError("an explorer needs a caption, got an empty one")
+    check_text("caption", caption, " (an explorer needs a caption)")
     data = explorer_data(x, y, lrs=lrs, batch_sizes=batch_sizes, seeds=seeds, steps=steps, a0=a0,
                          initial_lr=initial_lr, initial_batch_size=initial_batch_size)
     size = gzipped_size(data)

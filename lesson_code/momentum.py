@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
+from lesson_code.checks import check_between
 from lesson_code.training import History, LossFn, gradient_descent
 from lesson_code.updates import Momentum
 
@@ -30,5 +31,6 @@ def heavy_ball(
     ``torch.optim.SGD(..., momentum=beta)`` makes, written with $v = -\eta\,b$ for its buffer $b$.
     Taught in {ref}`ch-loss-surface`.
     """
+    check_between("momentum", momentum, 0.0, 1.0)  # the other arguments are checked by gradient_descent
     return gradient_descent(loss_fn, params0, x, y, lr=lr, steps=steps, rule=Momentum(momentum),
                             raise_on_divergence=raise_on_divergence)

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_tensor
+from lesson_code.checks import (
+    check_between,
+    check_count,
+    check_device,
+    check_same_dtype,
+    check_seed,
+    check_shape,
+    check_tensor,
+    describe,
+)
 
 
 def device() -> torch.device:
@@ -45,15 +54,19 @@ def load_digits_split(
     *, test_fraction: float = 0.25, seed: int = 0, on: torch.device | None = None,
 ) -> Digits:
     """The 1797 handwritten digits of scikit-learn (no download), shuffled and split from ``seed``."""
+    check_between("test_fraction", test_fraction, 0.0, 1.0, include_low=False)
+    seed = check_seed("seed", seed)
+    on = check_device("on", on)
     from sklearn.datasets import load_digits
 
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
     data = load_digits()
     x = torch.tensor(data.data, dtype=torch.float32) / 16.0  # (1797, 64): intensities 0..16 -> [0, 1]
     labels = torch.tensor(data.target, dtype=torch.long)  # (1797,)
     order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
     n_test = round(test_fraction * len(labels))
+    if not 0 < n_test < len(labels):
+        raise ValueError(f"test_fraction must leave at least one example in each part, got {test_fraction!r} "
+                         f"({n_test} of {len(labels)} examples for testing)")
     test, train = order[:n_test], order[n_test:]
     on = on if on is not None else device()
     one_hot = torch.nn.functional.one_hot(labels, 10).float()
@@ -62,9 +75,11 @@ def load_digits_split(
 
 
 def _check_sizes(sizes: Sequence[int]) -> list[int]:
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"sizes must be a sequence of layer widths such as (64, 32, 10), got {describe(sizes)}")
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least an input and an output width, got {tuple(sizes)}")
-    return [check_count("layer width", s, 1) for s in sizes]
+    return [check_count(f"sizes[{i}]", s, 1) for i, s in enumerate(sizes)]
 
 
 def layer_shapes(sizes: Sequence[int]) -> list[tuple[int, ...]]:
@@ -86,7 +101,7 @@ def count_params(sizes: Sequence[int]) -> int:
 
 def unflatten(params: Tensor, sizes: Sequence[int]) -> list[Tensor]:
     """Cut the parameter vector into the weights and biases of `layer_shapes` (views, no copies)."""
-    check_tensor("params", params)
+    check_tensor("params", params, finite=False)  # a diverging run's parameters overflow: its loss says so
     shapes = layer_shapes(sizes)
     expected = sum(math.prod(shape) for shape in shapes)
     if params.shape != (expected,):
@@ -98,6 +113,9 @@ def unflatten(params: Tensor, sizes: Sequence[int]) -> list[Tensor]:
 
 def init_params(sizes: Sequence[int], *, seed: int, on: torch.device | None = None) -> Tensor:
     r"""A starting parameter vector: each weight uniform on $\pm 1/\sqrt{\text{fan-in}}$, each bias 0."""
+    _check_sizes(sizes)
+    seed = check_seed("seed", seed)
+    on = check_device("on", on)
     generator = torch.Generator().manual_seed(seed)
     pieces = []
     for shape in layer_shapes(sizes):
@@ -117,8 +135,9 @@ def mlp_logits(params: Tensor, x: Tensor, sizes: Sequence[int]) -> Tensor:
     Returns ``(n, sizes[-1])``.
     """
     layers = unflatten(params, sizes)
-    if x.ndim != 2 or x.shape[1] != sizes[0]:
-        raise ValueError(f"x must have shape (n, {sizes[0]}), got {tuple(x.shape)}")
+    check_tensor("x", x, ndim=2, nonempty=True)
+    check_shape("x", x, ("n", sizes[0]), f" for sizes {tuple(sizes)}")
+    check_same_dtype("x", x, "params", params)
     h = x
     for i in range(0, len(layers), 2):
         h = h @ layers[i].T + layers[i + 1]
@@ -134,33 +153,56 @@ def softmax_cross_entropy(z: Tensor, y: Tensor) -> Tensor:
     ``torch.logsumexp`` subtracts the largest score before exponentiating, so nothing overflows.
     """
     check_tensor("z", z)
+    _check_targets(z, y)
+    return _cross_entropy(z, y)
+
+
+def _check_targets(z: Tensor, y: Tensor) -> None:
+    """``y`` one probability distribution per row of the scores ``z``, such as one-hot targets."""
+    check_tensor("z", z, ndim=2, nonempty=True, finite=False)
+    if isinstance(y, Tensor) and y.ndim == 1 and not y.is_floating_point():
+        raise TypeError(f"y must be one-hot targets of shape {tuple(z.shape)}, got class labels: {describe(y)}: "
+                        f"pass torch.nn.functional.one_hot(y, {z.shape[1]}).float()")
     check_tensor("y", y)
-    if z.shape != y.shape or z.ndim != 2 or z.shape[0] == 0:
-        raise ValueError(f"z and y must have shape (n, classes), got {tuple(z.shape)} and {tuple(y.shape)}")
+    check_shape("y", y, tuple(z.shape), ", the shape of z: (n, classes)")
+    bad = (y < 0).any(dim=1) | ((y.sum(dim=1) - 1).abs() > 1e-4)
+    if bad.any():
+        row = int(bad.nonzero()[0, 0])
+        raise ValueError("y must hold one probability distribution per row (entries >= 0 that sum to 1, such as "
+                         f"one-hot targets), got row {row} summing to {float(y[row].sum())!r}")
+
+
+def _cross_entropy(z: Tensor, y: Tensor) -> Tensor:
     return (torch.logsumexp(z, dim=1) - (y * z).sum(dim=1)).mean()
 
 
 def mlp_loss(params: Tensor, x: Tensor, y: Tensor, *, sizes: Sequence[int]) -> Tensor:
     """The softmax cross-entropy of the network; ``partial(mlp_loss, sizes=s)`` is a ``loss_fn``."""
-    return softmax_cross_entropy(mlp_logits(params, x, sizes), y)
+    z = mlp_logits(params, x, sizes)
+    _check_targets(z, y)
+    return _cross_entropy(z, y)  # scores that overflowed give a loss that is not finite: the run says it diverged
 
 
 def predict(params: Tensor, x: Tensor, sizes: Sequence[int]) -> Tensor:
     """The class with the highest score for each example: ``(n,)``."""
+    check_tensor("params", params)
     with torch.no_grad():
         return mlp_logits(params, x, sizes).argmax(dim=1)
 
 
 def confusion_matrix(predicted: Tensor, true: Tensor, classes: int) -> Tensor:
     """``(classes, classes)`` counts: entry ``[t, p]`` counts the examples of class ``t`` predicted ``p``."""
-    if predicted.shape != true.shape or predicted.ndim != 1:
-        raise ValueError(f"predicted and true must be label vectors of one shape, got "
-                         f"{tuple(predicted.shape)} and {tuple(true.shape)}")
-    if predicted.dtype.is_floating_point or true.dtype.is_floating_point:
-        raise TypeError("predicted and true must hold integer class labels")
-    check_count("classes", classes, 1)
-    if len(true) and (min(int(predicted.min()), int(true.min())) < 0
-                      or max(int(predicted.max()), int(true.max())) >= classes):
-        raise ValueError(f"labels must lie in 0..{classes - 1}")
+    for name, labels in (("predicted", predicted), ("true", true)):
+        check_tensor(name, labels, floating=False, finite=False, ndim=1)
+        if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
+            raise TypeError(f"{name} must hold integer class labels, got dtype {labels.dtype}: pass {name}.long()")
+    check_shape("true", true, tuple(predicted.shape), ", the shape of predicted")
+    classes = check_count("classes", classes, 1)
+    for name, labels in (("predicted", predicted), ("true", true)):
+        outside = (labels < 0) | (labels >= classes)
+        if outside.any():
+            index = int(outside.nonzero()[0, 0])
+            raise ValueError(f"{name} must hold labels 0..{classes - 1} (classes = {classes}), "
+                             f"got {int(labels[index])} at index {index}")
     flat = true.cpu() * classes + predicted.cpu()
     return torch.bincount(flat, minlength=classes * classes).reshape(classes, classes)

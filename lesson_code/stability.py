@@ -11,13 +11,22 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_tensor
+from lesson_code.checks import check_count, check_range, check_shape, check_tensor
 
 
 def _check_inputs(x: Tensor) -> Tensor:
     check_tensor("x", x)
     if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
         raise ValueError(f"x must be a matrix of shape (n, p) with n, p >= 1, got shape {tuple(x.shape)}")
+    return x
+
+
+def _check_curved(x: Tensor) -> Tensor:
+    """A bowl with some curvature: ``x`` not all zeros, else $H = 0$ and no learning rate is too large."""
+    _check_inputs(x)
+    if not bool(x.any()):
+        raise ValueError(f"x must not be all zeros (the loss is then flat, and every learning rate is stable), "
+                         f"got zeros of shape {tuple(x.shape)}")
     return x
 
 
@@ -45,6 +54,7 @@ def max_stable_lr(x: Tensor) -> float:
     which shrinks only if $\eta < 2/\lambda_{\max}$.
     Taught in {ref}`ch-learning-rate`.
     """
+    _check_curved(x)
     return 2.0 / float(hessian_eigenvalues(x)[-1])
 
 
@@ -79,12 +89,10 @@ def loss_grid(
     """
     _check_inputs(x)
     check_tensor("y", y)
-    if x.shape[1] != 2 or y.shape != (x.shape[0],):
-        raise ValueError(f"x must be (n, 2) and y (n,), got {tuple(x.shape)} and {tuple(y.shape)}")
-    check_count("num", num, 2)
-    for name, span in (("a1", a1), ("a2", a2)):
-        if len(span) != 2 or not float(span[0]) < float(span[1]):
-            raise ValueError(f"{name} must be a range (low, high) with low < high, got {tuple(span)}")
+    check_shape("x", x, ("n", 2), ": a column of inputs and a column of ones")
+    check_shape("y", y, (x.shape[0],), f" to match x of shape {tuple(x.shape)}")
+    num = check_count("num", num, 2)
+    a1, a2 = check_range("a1", a1), check_range("a2", a2)
     grid_a2, grid_a1 = torch.meshgrid(
         torch.linspace(float(a2[0]), float(a2[1]), num, dtype=x.dtype),
         torch.linspace(float(a1[0]), float(a1[1]), num, dtype=x.dtype),
@@ -103,5 +111,6 @@ def best_constant_lr(x: Tensor) -> float:
     $(\kappa - 1)/(\kappa + 1)$ per step, the steepest with a change of sign.
     Taught in {ref}`ch-loss-surface`.
     """
+    _check_curved(x)
     eigenvalues = hessian_eigenvalues(x)
     return 2.0 / (float(eigenvalues[0]) + float(eigenvalues[-1]))

@@ -13,7 +13,19 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_positive, check_tensor
+from lesson_code.checks import (
+    check_bool,
+    check_count,
+    check_examples,
+    check_history,
+    check_loss_fn,
+    check_positive,
+    check_same_dtype,
+    check_seed,
+    check_shape,
+    check_tensor,
+    describe,
+)
 from lesson_code.updates import Plain, UpdateRule, check_rule
 
 LossFn = Callable[[Tensor, Tensor, Tensor], Tensor]
@@ -44,6 +56,19 @@ class History:
     lr: float
     diverged_at: int | None = None
 
+    def __post_init__(self) -> None:
+        check_tensor("params", self.params, finite=False, ndim=2)  # a diverged run's last parameters may overflow
+        steps = self.params.shape[0] - 1
+        check_tensor("losses_before", self.losses_before, ndim=1, finite=False)  # float32: a float64 loss may overflow
+        check_shape("losses_before", self.losses_before, (steps,),
+                    f", one loss per step of params {tuple(self.params.shape)}")
+        if not isinstance(self.batches, tuple) or len(self.batches) != steps:
+            raise ValueError(f"batches must be a tuple of {steps} index tensors, one per step, "
+                             f"got {describe(self.batches)}")
+        check_positive("lr", self.lr)
+        if self.diverged_at is not None and check_count("diverged_at", self.diverged_at, 0) != steps:
+            raise ValueError(f"diverged_at must be the number of steps taken, {steps}, got {self.diverged_at}")
+
     @property
     def steps(self) -> int:
         """The number of steps taken."""
@@ -65,17 +90,35 @@ class History:
 
 
 def _check_data(params0: Tensor, x: Tensor, y: Tensor) -> int:
-    check_tensor("params0", params0)
-    check_tensor("x", x)
-    check_tensor("y", y)
-    if params0.ndim != 1:
-        raise ValueError(f"params0 must be a vector of shape (p,), got shape {tuple(params0.shape)}")
-    if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"x and y must hold the same number of examples along dim 0, "
-            f"got shapes {tuple(x.shape)} and {tuple(y.shape)}"
-        )
-    return x.shape[0]
+    check_tensor("params0", params0, ndim=1)
+    n = check_examples(x, y)
+    check_same_dtype("params0", params0, "x", x)
+    return n
+
+
+def _check_batches(batches: Sequence[Tensor], n: int) -> None:
+    """Each batch a non-empty vector of indices into the ``n`` examples."""
+    if isinstance(batches, (Tensor, str, bytes)) or not isinstance(batches, Sequence):
+        raise TypeError(f"batches must be a sequence of index tensors, one per step, such as "
+                        f"epoch_batches(...) returns, got {describe(batches)}")
+    if len(batches) == 0:
+        raise ValueError(f"batches must hold at least one batch, got {describe(batches)}")
+    for step, batch in enumerate(batches):
+        if not isinstance(batch, Tensor):
+            raise TypeError(f"batches must hold index tensors, got {describe(batch)} at step {step}: "
+                            "pass torch.tensor(...)")
+        if batch.dtype not in (torch.int64, torch.int32, torch.int16, torch.int8):
+            raise TypeError(f"batches must hold tensors of integer indices, got dtype {batch.dtype} at step {step}")
+        if batch.ndim != 1 or len(batch) == 0:
+            raise ValueError(f"batches must hold non-empty vectors of indices, got shape {tuple(batch.shape)} "
+                             f"at step {step}")
+    every = torch.cat([batch.to(torch.int64) for batch in batches])
+    outside = (every < 0) | (every >= n)
+    if outside.any():
+        first = int(outside.nonzero()[0, 0])
+        step = int((torch.tensor([len(b) for b in batches]).cumsum(0) <= first).sum())
+        raise ValueError(f"batches must hold indices 0..{n - 1} of the {n} examples, "
+                         f"got index {int(every[first])} at step {step}")
 
 
 def epoch_batches(n: int, batch_size: int, epochs: int, *, seed: int) -> list[Tensor]:
@@ -90,9 +133,10 @@ def epoch_batches(n: int, batch_size: int, epochs: int, *, seed: int) -> list[Te
     and one permutation it throws away after it), so we draw and drop the same numbers
     to stay in step with it.
     """
-    check_count("n", n, 1)
-    check_count("batch_size", batch_size, 1, n)
-    check_count("epochs", epochs, 1)
+    n = check_count("n", n, 1)
+    batch_size = check_count("batch_size", batch_size, 1, n)
+    epochs = check_count("epochs", epochs, 1)
+    seed = check_seed("seed", seed)
     generator = torch.Generator().manual_seed(seed)
     batches: list[Tensor] = []
     for _ in range(epochs):
@@ -124,8 +168,11 @@ def train(
     naming the step, or with ``raise_on_divergence=False`` returns the steps taken so
     far with ``diverged_at`` set.
     """
-    _check_data(params0, x, y)
+    loss_fn = check_loss_fn(loss_fn)
+    n = _check_data(params0, x, y)
     lr = check_positive("lr", lr)
+    check_bool("raise_on_divergence", raise_on_divergence)
+    _check_batches(batches, n)
     rule = Plain() if rule is None else check_rule(rule)
     a = params0.detach().clone().requires_grad_(True)
     state = rule.init(a.detach())
@@ -165,7 +212,7 @@ def gradient_descent(
     Taught in {ref}`ch-gradient-descent`.
     """
     n = _check_data(params0, x, y)
-    check_count("steps", steps, 1)
+    steps = check_count("steps", steps, 1)
     everything = torch.arange(n)
     return train(loss_fn, params0, x, y, lr=lr, batches=[everything] * steps, rule=rule,
                  raise_on_divergence=raise_on_divergence)
@@ -191,7 +238,9 @@ def sgd(
     Taught in {ref}`ch-sgd`.
     """
     n = _check_data(params0, x, y)
-    check_count("batch_size", batch_size, 1, n)
+    batch_size = check_count("batch_size", batch_size, 1, n)
+    epochs = check_count("epochs", epochs, 1)
+    seed = check_seed("seed", seed)
     batches = epoch_batches(n, batch_size, epochs, seed=seed)
     return train(loss_fn, params0, x, y, lr=lr, batches=batches, rule=rule,
                  raise_on_divergence=raise_on_divergence)
@@ -207,6 +256,10 @@ def loss_path(loss_fn: LossFn, history: History, x: Tensor, y: Tensor) -> Tensor
 
     Entry ``j`` is the loss after ``j`` steps: entry 0 at the start, entry ``k`` after the last step.
     """
+    loss_fn = check_loss_fn(loss_fn, grad=False)
+    check_history("history", history)
+    check_examples(x, y)
+    check_same_dtype("x", x, "history.params", history.params)
     with torch.no_grad():
         return torch.stack([loss_fn(a, x, y) for a in history.params])
 
@@ -216,8 +269,8 @@ def least_squares(x: Tensor, y: Tensor) -> Tensor:
 
     It solves the normal equations $X^\top X a = X^\top y$.
     """
-    check_tensor("x", x)
+    check_tensor("x", x, ndim=2, nonempty=True)
     check_tensor("y", y)
-    if x.ndim != 2 or y.shape != (x.shape[0],):
-        raise ValueError(f"x must be (n, p) and y (n,), got {tuple(x.shape)} and {tuple(y.shape)}")
+    check_shape("y", y, (x.shape[0],), f" to match x of shape {tuple(x.shape)}")
+    check_same_dtype("y", y, "x", x)
     return torch.linalg.lstsq(x, y.unsqueeze(1)).solution.squeeze(1)

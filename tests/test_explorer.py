@@ -155,7 +155,7 @@ def test_page_markup(page_html):
 @pytest.mark.parametrize(
     ("change", "error", "words"),
     [
-        (dict(lrs=()), TypeError, "lrs must be a non-empty sequence"),
+        (dict(lrs=()), ValueError, "lrs must be a non-empty sequence"),
         (dict(lrs=0.1), TypeError, "lrs must be a non-empty sequence"),
         (dict(lrs=(0.1, 0.01)), ValueError, "increasing order"),
         (dict(lrs=(0.0, 0.1)), ValueError, "learning rate must be a finite number above 0"),
@@ -163,7 +163,7 @@ def test_page_markup(page_html):
         (dict(batch_sizes=(1.5,)), TypeError, "batch size must be an int"),
         (dict(seeds=(-1, 0)), ValueError, "seed must be at least 0"),
         (dict(steps=0), ValueError, "steps must be at least 1"),
-        (dict(a0=(1.0, 2.0, 3.0)), ValueError, "a must have shape (2,)"),
+        (dict(a0=(1.0, 2.0, 3.0)), ValueError, "a0 must have shape (2,)"),
         (dict(a0="ab"), TypeError, "a0 must be two numbers"),
         (dict(initial_lr=0.2), ValueError, "initial_lr must be one of"),
         (dict(initial_batch_size=50), ValueError, "initial_batch_size must be one of"),
