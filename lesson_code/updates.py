@@ -9,12 +9,13 @@ running averages) in a state it is handed back.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Protocol
 
 import torch
 from torch import Tensor
+
+from lesson_code.checks import check_between, check_bool, check_positive
 
 State = tuple[Tensor, ...]
 """What a rule remembers between steps: tensors of the parameters' shape, and a step count."""
@@ -30,20 +31,6 @@ class UpdateRule(Protocol):
     def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
         """The step to add to the parameters, and the state after it."""
         ...
-
-
-def _check_fraction(name: str, value: float, *, upper_open: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise TypeError(f"{name} must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return float(value)
-
-
-def _check_eps(value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"eps must be a positive number, got {value!r}")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -72,9 +59,8 @@ class Momentum:
     nesterov: bool = False
 
     def __post_init__(self) -> None:
-        _check_fraction("beta (the momentum)", self.beta)
-        if not isinstance(self.nesterov, bool):
-            raise TypeError(f"nesterov must be True or False, got {self.nesterov!r}")
+        check_between("beta (the momentum)", self.beta, 0.0, 1.0)
+        check_bool("nesterov", self.nesterov)
 
     def init(self, params: Tensor) -> State:
         return (torch.zeros_like(params),)
@@ -98,8 +84,8 @@ class RMSProp:
     eps: float = 1e-8
 
     def __post_init__(self) -> None:
-        _check_fraction("alpha", self.alpha)
-        _check_eps(self.eps)
+        check_between("alpha", self.alpha, 0.0, 1.0)
+        check_positive("eps", self.eps)
 
     def init(self, params: Tensor) -> State:
         return (torch.zeros_like(params),)
@@ -127,11 +113,10 @@ class Adam:
     bias_correction: bool = True
 
     def __post_init__(self) -> None:
-        _check_fraction("beta1", self.beta1)
-        _check_fraction("beta2", self.beta2)
-        _check_eps(self.eps)
-        if not isinstance(self.bias_correction, bool):
-            raise TypeError(f"bias_correction must be True or False, got {self.bias_correction!r}")
+        check_between("beta1", self.beta1, 0.0, 1.0)
+        check_between("beta2", self.beta2, 0.0, 1.0)
+        check_positive("eps", self.eps)
+        check_bool("bias_correction", self.bias_correction)
 
     def init(self, params: Tensor) -> State:
         return (torch.zeros_like(params), torch.zeros_like(params), torch.zeros((), dtype=torch.int64))
