@@ -8,6 +8,12 @@ STAMP  := $(VENV)/.installed-stamp
 HTML   := _build/html
 PORT   ?= 8000
 
+# The title of `make new-chapter TITLE=...`, exactly as typed: `$(value ...)` keeps make from
+# expanding `$` in it, and the recipe reads it from the environment, so no shell parses it either.
+# (Without this line make would expand a command-line TITLE such as '$(shell ...)' when it exports it.)
+override TITLE := $(value TITLE)
+export TITLE
+
 # `book` is also the name of a folder: without .PHONY make would call it up to date.
 .PHONY: book test serve clean bench lock lint help new-chapter
 
@@ -17,19 +23,22 @@ help:
 	@echo "make serve  serve the built site on http://127.0.0.1:$(PORT)"
 	@echo "make bench  measure build times and page weights (prints a table, writes _build/bench.json)"
 	@echo "make new-chapter TITLE=\"...\"  start book/<slug>.md from the chapter template"
-	@echo "make lock   re-resolve requirements.lock from pyproject.toml"
+	@echo "make lock   re-resolve requirements.lock from pyproject.toml, with the hash of every file"
+	@echo "make lint   ruff, the chapter checks and zizmor (the workflows' security)"
 	@echo "make clean  remove the build and the execution cache"
 
+# Every file pip installs must match a hash in requirements.lock (setuptools, the build backend, too);
+# then lesson_code is installed in place with that setuptools, from no index: nothing unpinned is fetched.
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-index --no-deps --no-build-isolation -e .
 	@# Build matplotlib's font cache now, so that no chapter prints it to stderr.
 	$(BIN)/python -c "import matplotlib.pyplot"
 	@touch $@
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	$(BIN)/python -m booktools.strict .
 	@echo
 	@echo "The site is in $(HTML): open $(HTML)/index.html, or run 'make serve'."
 
@@ -47,18 +56,26 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check lesson_code booktools tests
 	$(BIN)/python -m booktools.lint
+	$(BIN)/zizmor --offline --no-progress --min-severity medium .github/workflows
 
 new-chapter: $(STAMP)
-	@test -n "$(TITLE)" || { echo 'Usage: make new-chapter TITLE="Momentum"'; exit 1; }
-	$(BIN)/python -m booktools.new_chapter "$(TITLE)"
+	$(BIN)/python -m booktools.new_chapter --title-from-env TITLE
 
+# pip-compile (pip-tools, in a throwaway venv) resolves pyproject.toml's dependencies, the book and
+# test extras and the build backend, newest first, through pip's own settings (so torch is the CPU
+# wheel on local disk), and writes every pin with the sha256 of every file of that version.
+# The comment block at the top of requirements.lock is kept.
+PIP_TOOLS := pip-tools==7.6.2
 lock:
 	rm -rf _build/lock-venv
 	$(PYTHON) -m venv _build/lock-venv
-	_build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check "torch==2.13.0" ".[book,test]"
-	_build/lock-venv/bin/python -m pip freeze --exclude-editable --disable-pip-version-check \
-		| grep -v '^lesson-code' | sed 's/^torch==2.13.0+cpu$$/torch==2.13.0/' > requirements.lock
-	rm -rf _build/lock-venv
+	_build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check "$(PIP_TOOLS)"
+	_build/lock-venv/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --all-build-deps \
+		--strip-extras --no-emit-index-url --no-emit-find-links --no-header --extra book --extra test \
+		--output-file _build/requirements.lock.new pyproject.toml
+	sed -n '/^[a-zA-Z]/q;p' requirements.lock > _build/requirements.lock.header
+	cat _build/requirements.lock.header _build/requirements.lock.new > requirements.lock
+	rm -rf _build/lock-venv _build/requirements.lock.new _build/requirements.lock.header
 	@echo "requirements.lock updated: commit it with the change that needed it."
 
 clean:

@@ -2,24 +2,35 @@
 
 ``lesson_code.explorer.explorer_html`` writes an explorer into a chapter as a
 ``<figure data-sgd-explorer>`` holding its runs as JSON. This extension copies
-``explorer.js`` and ``explorer.css`` into ``_static`` and links them from exactly
-the pages whose body holds that marker: every other page loads nothing more.
+``explorer.js`` and ``explorer.css``, which ship inside ``lesson_code`` (``lesson_code/static``),
+into ``_static`` and links them from exactly the pages whose body holds that marker:
+every other page loads nothing more.
 (A top-level ``_static`` folder would not do: Jupyter Book adds every script in it to every page.)
 """
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.errors import ConfigError
 
-STATIC = Path(__file__).parent / "explorer_static"
 MARKER = "data-sgd-explorer"  # the same as lesson_code.explorer.MARKER
 
 
+def static_folder() -> Path:
+    """``lesson_code/static`` of the installed lesson_code, as a folder that Sphinx can copy."""
+    folder = Path(str(files("lesson_code") / "static"))
+    if not (folder / "explorer.js").is_file():
+        raise ConfigError(f"{folder} holds no explorer.js: install lesson_code from a folder, "
+                          "not a zip (`pip install -e .` in the repository does)")
+    return folder
+
+
 def configure(app: Sphinx, config: Any) -> None:
-    config.html_static_path = [*config.html_static_path, str(STATIC)]
+    config.html_static_path = [*config.html_static_path, str(static_folder())]
 
 
 def add_where_used(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:

@@ -507,6 +507,11 @@ HINTS = (
         "Add '{0}' to the glossary in book/glossary.md, or link an existing term with {{term}}`text <Term>`.",
     ),
     (
+        re.compile(r'^could not find bibtex key "([^"]*)"'),
+        "No entry of references.bib has the key '{0}': check the spelling of {{cite}}`{0}`, or add the work "
+        "to references.bib with that key and a doi or url.",
+    ),
+    (
         re.compile(r"^Executing notebook failed"),
         "A code cell of this chapter raised an error: the traceback below shows the cell and the error. "
         "Fix the cell; the book builds only when every cell runs.",

@@ -1,17 +1,28 @@
-"""Start a new chapter: ``python -m booktools.new_chapter "Momentum"`` or ``make new-chapter TITLE=...``.
+"""Start a new chapter: ``make new-chapter TITLE="Momentum"`` or ``python -m booktools.new_chapter -- "Momentum"``.
 
 Writes ``book/<slug>.md`` from ``booktools/templates/chapter.md`` (label ``(ch-<slug>)=``,
 the standard sections, a seeded code cell calling ``lesson_code``, a figure with alt text
 and caption, a glued number and an exercise with its solution) and adds the chapter to
 ``_toc.yml`` just before the glossary, which stays the last page.
 The new chapter builds and passes every check as it is; then replace the placeholders.
+
+Any printable title works: quotes, backticks, ``$``, accents and other scripts.
+The heading shows the title as typed (MyST's markup characters are escaped), and the file name
+is its ASCII slug: accents are dropped ("Éléments" -> ``elements``), a title with no Latin
+letters or digits gets ``chapter-`` and 8 hex digits of its SHA-256, a long slug is cut at a
+hyphen to at most ``MAX_SLUG`` characters. Control characters (a newline, a tab) are refused.
+``make new-chapter`` hands the title over in the environment (``--title-from-env TITLE``),
+so that no shell reads it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 from booktools import toc
@@ -24,17 +35,59 @@ class ChapterError(ValueError):
     """A chapter that cannot be created (bad title, slug taken, no toc)."""
 
 
+MAX_SLUG = 60
+FALLBACK = "chapter-"
+# Latin letters that NFKD does not split into an ASCII letter and an accent.
+LATIN = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+# Unicode categories refused in a title: control characters (newline, tab, escape, ...),
+# lone surrogates (bytes that were not UTF-8) and the line and paragraph separators.
+REFUSED = {"Cc": "a control character", "Cs": "a byte that is not UTF-8", "Zl": "a line break", "Zp": "a line break"}
+# What MyST reads as markup in a heading; a backslash before each makes it literal text.
+MARKUP = set("\\`*_[]<>{}$&~#")
+
+
+def check_title(title: str) -> str:
+    """The title without surrounding spaces; :class:`ChapterError` if it is empty or holds a control character."""
+    for position, char in enumerate(title):
+        kind = REFUSED.get(unicodedata.category(char))
+        if kind:
+            raise ChapterError(
+                f"the title {title!r} holds {kind}, {char!r} (U+{ord(char):04X}) at position {position}: "
+                "a title is one line of printable text"
+            )
+    if not title.strip():
+        raise ChapterError('the title is empty: give one, e.g. make new-chapter TITLE="Momentum"')
+    return title.strip()
+
+
 def slugify(title: str) -> str:
-    """``"Mini-batch SGD!"`` -> ``"mini-batch-sgd"``: lower case ASCII letters, digits and hyphens."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    """The file name of a chapter: ``"Mini-batch SGD!"`` -> ``"mini-batch-sgd"``, ``"Éléments"`` -> ``"elements"``.
+
+    Lower case ASCII letters, digits and hyphens, at most ``MAX_SLUG`` characters (cut at a hyphen);
+    a title with no Latin letter or digit gets ``chapter-`` and 8 hex digits of its SHA-256.
+    """
+    title = check_title(title)
+    ascii_text = unicodedata.normalize("NFKD", title.lower().translate(LATIN)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > MAX_SLUG:
+        cut = slug[: MAX_SLUG + 1]
+        hyphen = cut.rfind("-")  # cut between words, unless that loses more than half
+        slug = (cut[:hyphen] if hyphen >= MAX_SLUG // 2 else slug[:MAX_SLUG]).strip("-")
     if not slug:
-        raise ChapterError(f"the title {title!r} has no letters or digits to make a file name from")
+        digest = hashlib.sha256(unicodedata.normalize("NFC", title).encode("utf-8")).hexdigest()
+        slug = FALLBACK + digest[:8]
     return slug
 
 
+def heading(title: str) -> str:
+    """The title as MyST heading text that renders as the title itself: markup characters escaped."""
+    return "".join("\\" + char if char in MARKUP else char for char in check_title(title))
+
+
 def render(title: str, slug: str) -> str:
-    """The template with the chapter's title and slug filled in."""
-    return TEMPLATE.read_text(encoding="utf-8").replace("__TITLE__", title.strip()).replace("__SLUG__", slug)
+    """The template with the chapter's title and slug filled in (one pass: a title may contain ``__SLUG__``)."""
+    values = {"__TITLE__": heading(title), "__SLUG__": slug}
+    return re.sub("__TITLE__|__SLUG__", lambda match: values[match.group(0)], TEMPLATE.read_text(encoding="utf-8"))
 
 
 def add_to_toc(toc_text: str, docname: str) -> str:
@@ -80,17 +133,30 @@ def new_chapter(root: Path, title: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Create book/<slug>.md from the chapter template.")
-    parser.add_argument("title", help='the chapter title, e.g. "Momentum"')
+    parser = argparse.ArgumentParser(
+        description="Create book/<slug>.md from the chapter template.",
+        epilog='A title that starts with "-" goes after "--": python -m booktools.new_chapter -- "-1 is a number"',
+    )
+    parser.add_argument("title", nargs="?", help='the chapter title, e.g. "Momentum"')
+    parser.add_argument(
+        "--title-from-env",
+        metavar="NAME",
+        help="read the title from the environment variable NAME (as `make new-chapter` does: no shell reads it)",
+    )
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the book's folder (default: here)")
     args = parser.parse_args(argv)
+    if (args.title is None) == (args.title_from_env is None):
+        parser.error("give the title, or --title-from-env NAME, but not both")
+    title = os.environ.get(args.title_from_env, "") if args.title_from_env else args.title
     try:
-        path = new_chapter(args.root, args.title)
+        path = new_chapter(args.root, title)
     except ChapterError as error:
         print(f"new-chapter: {error}", file=sys.stderr)
         return 1
     rel = path.relative_to(args.root.resolve()) if path.is_absolute() else path
     print(f"Created {rel} and added it to _toc.yml before the glossary.")
+    if path.stem.startswith(FALLBACK):
+        print(f"The title has no Latin letters or digits: the file name {rel.name} comes from a hash of the title.")
     print(
         "Next: write it (see CONTRIBUTING.md), then `make book` and "
         f"`BOOK_SITE=_build/html .venv/bin/pytest tests -k {path.stem}`."

@@ -3,8 +3,14 @@
 * Each chapter with code is converted from MyST markdown to ``.ipynb`` (without outputs) into
   ``_sources/<docname>.ipynb`` of the site; the theme's download menu then lists ``.ipynb``
   next to the ``.md`` source.
-* The notebook starts with a cell that installs ``lesson_code`` (and ``myst-nb``, for ``glue``)
-  when they are missing, as on Colab; where they are installed it does nothing.
+* The notebook needs nothing that only the site's build needs (no myst-nb, no Sphinx). Its first
+  cell, where ``lesson_code`` is missing (as on Colab), installs the ``lesson_code`` of the commit
+  the page was built from (``git rev-parse HEAD`` at build time), and, at the exact versions of
+  ``requirements.lock``, whichever of its dependencies are missing. The same cell defines a small
+  ``glue`` that keeps each value in a dict, ``glued``; the chapters' ``from myst_nb import glue``
+  lines become a comment that says so.
+* Built outside a git checkout, the commit is unknown: the cell then installs the tip of
+  ``repository.branch`` and says, in its first lines, that this may be newer than the page.
 * An "Open in Colab" link points at the notebook on the branch ``booktools_notebook_branch``
   (default ``notebooks``) of the repository named in ``_config.yml`` (``repository.url``); the
   publishing workflow pushes the site's notebooks to that branch.  It is a plain hyperlink.
@@ -15,42 +21,194 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import re
+import subprocess
 import sys
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 COLAB = "https://colab.research.google.com/github"
-SETUP = """\
-# Run this cell first on Colab (or wherever lesson_code is not installed): it installs the book's code.
+ROOT = Path(__file__).resolve().parents[1]
+
+# The module each dependency of lesson_code (pyproject.toml) is imported as: the set-up cell
+# installs a dependency only when its module is missing.
+MODULES = {
+    "torch": "torch",
+    "numpy": "numpy",
+    "matplotlib": "matplotlib",
+    "pillow": "PIL",
+    "imageio-ffmpeg": "imageio_ffmpeg",
+    "ipython": "IPython",
+    "scikit-learn": "sklearn",
+}
+EXTRAS = ("digits",)  # optional dependencies of lesson_code that some chapter needs
+
+GLUE_IMPORT = "from myst_nb import glue"
+GLUE_COMMENT = "# glue(name, value) is defined in the first cell: it keeps value in glued[name]"
+
+SETUP = '''\
+# Run this cell first. Where lesson_code is missing (as on Colab), it installs
+# {about}
+# and, at the versions the book was built with, what lesson_code needs that is missing here.
+# It also defines glue(): on the website it puts a value into the text; here it keeps it in `glued`.
+import importlib
 import importlib.util
 import subprocess
 import sys
 
-if any(importlib.util.find_spec(name) is None for name in ("lesson_code", "myst_nb", "imageio_ffmpeg")):
+LESSON_CODE = "{requirement}"
+NEEDS = {needs}  # module: what installs it, if it is missing
+
+if importlib.util.find_spec("lesson_code") is None:
     pip = [sys.executable, "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, "myst-nb", "imageio-ffmpeg"], check=True)
-    subprocess.run([*pip, "--no-deps", "lesson-code @ git+{repository}@{branch}"], check=True)
-"""
+    subprocess.run([*pip, "--no-deps", LESSON_CODE], check=True)
+    missing = [pin for module, pin in NEEDS.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        subprocess.run([*pip, *missing], check=True)
+    importlib.invalidate_caches()
+
+glued = {{}}
 
 
-def to_notebook(path: Path, repository: str = "", branch: str = "main") -> Any:
-    """The chapter at ``path`` as an nbformat notebook without outputs, with a set-up cell first when
-    ``repository`` (its URL) is given."""
+def glue(name, value, display=True):
+    """Keep value in glued[name], and show it if display is true."""
+    glued[name] = value
+    if display:
+        from IPython.display import display as show
+
+        show(value)
+'''
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the set-up cell installs lesson_code from: a pip requirement, and a line about it."""
+
+    requirement: str
+    about: str
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
+    except OSError:  # no git on this machine
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+@functools.lru_cache
+def build_commit(root: Path) -> tuple[str, bool] | None:
+    """``(commit, dirty)`` of the git checkout whose top folder is ``root``; ``None`` outside one.
+
+    ``dirty`` is true when ``lesson_code`` or ``pyproject.toml`` have uncommitted changes: the
+    commit then lacks code that the build ran.
+    """
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != Path(root).resolve():
+        return None
+    commit = _git(root, "rev-parse", "HEAD")
+    if not commit or not re.fullmatch(r"[0-9a-f]{40}", commit):
+        return None
+    status = _git(root, "status", "--porcelain", "--untracked-files=no", "--", "lesson_code", "pyproject.toml")
+    return commit, bool(status)
+
+
+def git_source(repository: str, branch: str, root: Path = ROOT) -> Source:
+    """lesson_code at the commit of ``root`` on ``repository``; the tip of ``branch`` outside git."""
+    repository = repository.rstrip("/")
+    found = build_commit(Path(root))
+    if found is None:
+        return Source(
+            f"lesson-code @ git+{repository}@{branch}",
+            f"lesson_code from the branch {branch} of {repository}: this notebook was made outside\n"
+            "# a git checkout, so the commit of its page is unknown and the branch may hold newer code",
+        )
+    commit, dirty = found
+    about = f"lesson_code from {repository} at commit {commit[:12]}, which built this page"
+    if dirty:
+        about += "\n# (the page was built with changes to lesson_code that this commit does not hold)"
+    return Source(f"lesson-code @ git+{repository}@{commit}", about)
+
+
+def normal_name(name: str) -> str:
+    """A distribution's name as pip compares them: ``Pillow``, ``pillow`` -> ``pillow``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_versions(root: Path = ROOT) -> dict[str, str]:
+    """Normalised name -> exact version, for every line ``name==version`` of ``requirements.lock``."""
+    versions = {}
+    for line in (Path(root) / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].split(";", 1)[0].strip().rstrip("\\").strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            versions[normal_name(name.strip())] = version.split()[0]
+    return versions
+
+
+def pinned_needs(root: Path = ROOT) -> dict[str, str]:
+    """Module name -> exact requirement from ``requirements.lock``, for each dependency of lesson_code."""
+    project = tomllib.loads((Path(root) / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"]]
+    for extra in EXTRAS:
+        wanted += project["optional-dependencies"][extra]
+    lock = lock_versions(root)
+    needs = {}
+    for requirement in wanted:
+        name = normal_name(re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0])
+        if name not in MODULES:
+            raise ValueError(f"pyproject.toml: lesson_code depends on {name!r}, but booktools/notebooks.py does not "
+                             f"know its module name: add {name!r} to MODULES")
+        if name not in lock:
+            raise ValueError(f"requirements.lock has no exact version of {name!r}, a dependency of lesson_code: "
+                             "pin it (make lock)")
+        # a local label (torch's "+cpu") names the build of a local file, not a release on PyPI:
+        # ==2.13.0 admits 2.13.0+cpu as well as PyPI's 2.13.0
+        needs[MODULES[name]] = f"{name}=={lock[name].split('+')[0]}"
+    return needs
+
+
+def reader_code(source: str, where: str) -> str:
+    """A code cell as a reader runs it: ``from myst_nb import glue`` becomes a comment (the set-up
+    cell defines ``glue``); any other use of myst_nb is an error that names ``where``."""
+    lines = [GLUE_COMMENT if line.strip() == GLUE_IMPORT else line for line in source.splitlines()]
+    if any("myst_nb" in line for line in lines):
+        raise ValueError(f"{where}: a chapter's code may use myst_nb only as `{GLUE_IMPORT}`, on a line of its "
+                         "own: the notebook that readers download has no myst_nb")
+    return "\n".join(lines)
+
+
+def to_notebook(path: Path, source: Source, needs: dict[str, str] | None = None) -> Any:
+    """The chapter at ``path`` as an nbformat notebook without outputs, its set-up cell first,
+    installing lesson_code from ``source`` and the missing ``needs`` (by default from the lock)."""
     import nbformat
     from myst_nb.core.read import read_myst_markdown_notebook
 
     notebook = read_myst_markdown_notebook(Path(path).read_text(encoding="utf-8"), path=path)
     notebook.metadata.pop("source_map", None)
     notebook.metadata.pop("jupytext", None)  # the notebook is no longer the markdown file
-    if repository:
-        setup = nbformat.v4.new_code_cell(SETUP.format(repository=repository.rstrip("/"), branch=branch))
-        setup.metadata["tags"] = ["setup"]
-        notebook.cells.insert(0, setup)
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code":
+            cell.source = reader_code(cell.source, f"{path}, code cell {index + 1}")
+    needs = pinned_needs() if needs is None else needs
+    setup = nbformat.v4.new_code_cell(
+        SETUP.format(about=source.about, requirement=source.requirement, needs=_dict_literal(needs))
+    )
+    setup.metadata["tags"] = ["setup"]
+    notebook.cells.insert(0, setup)
     notebook.nbformat, notebook.nbformat_minor = 4, 5
     for index, cell in enumerate(notebook.cells):
         cell.id = f"cell-{index}"  # stable ids: the same chapter gives the same file
     nbformat.validate(notebook)
     return notebook
+
+
+def _dict_literal(needs: dict[str, str]) -> str:
+    """``needs`` as a dict display, one entry a line."""
+    return "{\n" + "".join(f'    "{module}": "{pin}",\n' for module, pin in needs.items()) + "}"
 
 
 def has_code(path: Path) -> bool:
@@ -65,37 +223,57 @@ def colab_url(repository: str, branch: str, docname: str) -> str | None:
     return f"{COLAB}/{parts[3]}/{parts[4]}/blob/{branch}/{docname}.ipynb"
 
 
+def repository_of(root: Path) -> tuple[str, str]:
+    """``repository.url`` and ``repository.branch`` of ``root``'s ``_config.yml``."""
+    import yaml
+
+    config = Path(root) / "_config.yml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) if config.is_file() else {}
+    repository = (data or {}).get("repository") or {}
+    return str(repository.get("url") or ""), str(repository.get("branch") or "main")
+
+
 # -- Sphinx -------------------------------------------------------------------------------------
 
 
 def _repository(app: Any) -> tuple[str, str]:
-    """``repository.url`` and ``repository.branch`` of ``_config.yml`` (or of the theme's options)."""
-    import yaml
-
+    """``repository.url`` and ``repository.branch`` of the theme's options (or of ``_config.yml``)."""
     options = app.config.html_theme_options or {}
     url, branch = options.get("repository_url"), options.get("repository_branch")
-    config = Path(app.srcdir) / "_config.yml"
-    if not url and config.is_file():
-        repository = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("repository") or {}
-        url, branch = repository.get("url"), repository.get("branch")
+    if not url:
+        url, branch = repository_of(Path(app.srcdir))
     return str(url or ""), str(branch or "main")
 
 
-def write_notebook(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    """html-page-context, before the theme's buttons: write the page's notebook, tell the theme about it."""
-    import nbformat
+def _chapters(app: Any) -> list[str]:
+    return sorted(name for name in app.env.found_docs if has_code(Path(app.env.doc2path(name))))
 
-    if doctree is None or pagename not in app.env.found_docs:
+
+def link_notebook(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """html-page-context, before the theme's buttons: tell the theme about the page's notebook."""
+    if doctree is None or pagename not in app.env.found_docs or not has_code(Path(app.env.doc2path(pagename))):
         return
-    source = Path(app.env.doc2path(pagename))
-    if not has_code(source):
-        return
-    repository, branch = _repository(app)
-    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(to_notebook(source, repository, branch), str(target))
+    repository, _ = _repository(app)
     context["ipynb_source"] = f"{pagename}.ipynb"
     context["booktools_colab_url"] = colab_url(repository, app.config.booktools_notebook_branch, pagename)
+
+
+def write_notebooks(app: Any, exception: Exception | None) -> None:
+    """build-finished: write every chapter's notebook, also for pages this build did not write
+    again, so that every set-up cell names the commit of this build."""
+    import nbformat
+
+    if exception is not None or app.builder.format != "html":
+        return
+    repository, branch = _repository(app)
+    if not repository:
+        return
+    source = git_source(repository, branch, Path(app.srcdir))
+    needs = pinned_needs(Path(app.srcdir))
+    for pagename in _chapters(app):
+        target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(to_notebook(Path(app.env.doc2path(pagename)), source, needs), str(target))
 
 
 def add_colab_button(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
@@ -126,21 +304,28 @@ def add_colab_button(app: Any, pagename: str, templatename: str, context: dict, 
 
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("booktools_notebook_branch", "notebooks", "html")
-    app.connect("html-page-context", write_notebook, priority=400)
+    app.connect("html-page-context", link_notebook, priority=400)
     app.connect("html-page-context", add_colab_button, priority=600)
+    app.connect("build-finished", write_notebooks)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
 def main(argv: list[str] | None = None) -> int:
     import nbformat
 
-    parser = argparse.ArgumentParser(description="Convert a MyST chapter into a Jupyter notebook.")
+    parser = argparse.ArgumentParser(description="Convert a MyST chapter into a Jupyter notebook that runs anywhere.")
     parser.add_argument("chapter", type=Path)
     parser.add_argument("output", type=Path)
-    parser.add_argument("--repository", default="", help="repository URL for the set-up cell (none: no cell)")
-    parser.add_argument("--branch", default="main")
+    parser.add_argument("--lesson-code", metavar="REQUIREMENT",
+                        help="where the set-up cell installs lesson_code from (a pip requirement, such as a wheel's "
+                             "path); by default the repository of _config.yml at the commit checked out here")
     args = parser.parse_args(argv)
-    nbformat.write(to_notebook(args.chapter, args.repository, args.branch), str(args.output))
+    if args.lesson_code:
+        source = Source(args.lesson_code, f"lesson_code from {args.lesson_code}")
+    else:
+        url, branch = repository_of(ROOT)
+        source = git_source(url, branch)
+    nbformat.write(to_notebook(args.chapter, source), str(args.output))
     print(f"Wrote {args.output}")
     return 0
 

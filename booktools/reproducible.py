@@ -24,7 +24,7 @@ import math
 import os
 import re
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from booktools import toc
@@ -195,9 +195,10 @@ def recheck(app: Any, env: Any, docnames: list[str]) -> None:
 
     logger = logging.getLogger(__name__)
     root = Path(app.srcdir)
+    excluded = env.mystnb_config.execution_excludepatterns  # with those booktools.execution stopped
     for docname in docnames:
         path = Path(env.doc2path(docname))
-        if path.suffix != ".md":
+        if path.suffix != ".md" or any(PurePosixPath(path.as_posix()).match(p) for p in excluded):
             continue
         try:
             problem = check(path, cached(root, path), timeout=env.mystnb_config.execution_timeout)

@@ -10,15 +10,15 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from booktools import strict
+
 IGNORE = shutil.ignore_patterns(
     ".git", ".venv", "_build", "__pycache__", ".pytest_cache", ".ruff_cache", "*.egg-info", ".ipynb_checkpoints"
 )
-STRICT = ("--warningiserror", "--nitpick", "--keep-going")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def build(root: Path, *, config: Path | None = None, workers: int | None = None,
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
     if workers is not None:
         env["BOOK_WORKERS"] = str(workers)
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), *STRICT]
+    command = strict.command(root)
     if config is not None:
         command += ["--config", str(config)]
     start = time.perf_counter()

@@ -85,6 +85,15 @@ _EXPORTS = {
     # choosing the learning rate: ch-sgd
     "excess_loss": "tuning",
     "sgd_lr_grid": "tuning",
+    # the noise of SGD: ch-noise (schedules stay in lesson_code.schedules)
+    "batch_indices": "noise",
+    "example_gradients": "noise",
+    "gradient_covariance": "noise",
+    "minibatch_covariance": "noise",
+    "noise_ball": "noise",
+    "running_average": "noise",
+    "sample_minibatch_gradients": "noise",
+    "sgd_paths": "noise",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -147,6 +156,16 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         predict,
         softmax_cross_entropy,
         unflatten,
+    )
+    from lesson_code.noise import (
+        batch_indices,
+        example_gradients,
+        gradient_covariance,
+        minibatch_covariance,
+        noise_ball,
+        running_average,
+        sample_minibatch_gradients,
+        sgd_paths,
     )
     from lesson_code.plots import (
         mark_point,

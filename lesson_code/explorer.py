@@ -4,8 +4,9 @@ The maths runs here, when the book is built: gradient descent and mini-batch SGD
 on a grid of settings, each run a `History`.
 `explorer_data` turns the runs into a small JSON-able dict; `explorer_html` puts
 that dict in the page, next to a still figure that stands in when JavaScript is off.
-The page script that draws and replays the runs, ``explorer.js``, is served once
-for the whole site by ``booktools.explorer``, and only on pages that hold an explorer.
+The page script that draws and replays the runs, ``explorer.js``, and its style ship
+in this package (``lesson_code/static``, read with `static_file`); the book's site
+serves them once, and only on pages that hold an explorer.
 Taught in {ref}`ch-explorer`.
 """
 
@@ -18,7 +19,7 @@ import io
 import json
 import math
 from collections.abc import Sequence
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
 import torch
@@ -40,8 +41,8 @@ from lesson_code.training import (
 MARKER = "data-sgd-explorer"
 """The attribute that marks an explorer in a page: the site adds ``explorer.js`` where it appears."""
 
-SCRIPT = Path(__file__).resolve().parents[1] / "booktools" / "explorer_static" / "explorer.js"
-"""The page script, used here only to measure the size budget."""
+STATIC_FILES = ("explorer.js", "explorer.css")
+"""The page script and its style, in ``lesson_code/static``: package data, installed with the package."""
 
 BUDGET_BYTES = 60_000
 """At most this many gzipped bytes for one explorer's data plus the page script."""
@@ -199,10 +200,19 @@ def _dump(data: dict[str, Any]) -> str:
     return text.replace("</", "<\\/")
 
 
-def gzipped_size(data: dict[str, Any], script: Path = SCRIPT) -> int:
-    """Bytes of the data's JSON plus the page script, each gzipped: what one explorer costs a reader."""
+def static_file(name: str) -> bytes:
+    """The bytes of one of `STATIC_FILES`, read from the installed package (``importlib.resources``)."""
+    if name not in STATIC_FILES:
+        raise ValueError(f"name must be one of {STATIC_FILES}, got {name!r}")
+    return (files("lesson_code") / "static" / name).read_bytes()
+
+
+def gzipped_size(data: dict[str, Any], script: bytes | None = None) -> int:
+    """Bytes of the data's JSON plus the page script (by default ``explorer.js``), each gzipped:
+    what one explorer costs a reader."""
+    script = static_file("explorer.js") if script is None else script
     data_bytes = len(gzip.compress(_dump(data).encode(), mtime=0))
-    return data_bytes + len(gzip.compress(script.read_bytes(), mtime=0))
+    return data_bytes + len(gzip.compress(script, mtime=0))
 
 
 def _still_png(x: Tensor, y: Tensor, data: dict[str, Any]) -> bytes:

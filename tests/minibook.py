@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from booktools import workspace
+from booktools import strict, workspace
 from booktools.new_chapter import new_chapter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +58,7 @@ def build(path: Path, **extra_env: str) -> subprocess.CompletedProcess:
     """A strict build of the copy, as ``make book`` runs it; kernels import the copy's lesson_code."""
     env = {**os.environ, "PYTHONPATH": str(path), "BOOK_WORKERS": "2", **extra_env}
     return subprocess.run(
-        [str(BIN / "jupyter-book"), "build", str(path), "--warningiserror", "--nitpick", "--keep-going"],
+        strict.command(path),
         cwd=path,
         env=env,
         capture_output=True,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from booktools import check_outputs
@@ -61,7 +64,8 @@ def test_pull_requests_lint_test_and_keep_the_artifacts(root: Path) -> None:
     data = workflow(root, "pull-request")
     assert "pull_request" in data["on"]
     (python,) = uses(data, "actions/setup-python")
-    assert python["with"]["python-version"] == "3.11" and python["with"]["cache"] == "pip"
+    # 3.11 last, so `python` is the build's 3.11; 3.12 and 3.13 for the checks of lesson_code's wheel
+    assert python["with"]["python-version"].split() == ["3.12", "3.13", "3.11"] and python["with"]["cache"] == "pip"
     commands = run_text(data)
     assert "apt-get install" in commands and "chromium" in commands
     assert commands.index("make lint") < commands.index("make test")
@@ -74,12 +78,171 @@ def test_pull_requests_lint_test_and_keep_the_artifacts(root: Path) -> None:
 def test_main_is_published_on_pages(root: Path) -> None:
     data = workflow(root, "pages")
     assert data["on"]["push"]["branches"] == ["main"]
-    assert data["permissions"]["pages"] == "write" and data["permissions"]["id-token"] == "write"
+    deploy = data["jobs"]["deploy"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     (pages,) = uses(data, "actions/upload-pages-artifact")
     assert pages["with"]["path"] == "_build/html"
-    assert uses(data, "actions/deploy-pages")
-    assert data["jobs"]["deploy"]["environment"]["name"] == "github-pages"
+    assert [step["uses"].split("@")[0] for step in deploy["steps"]] == ["actions/deploy-pages"]
+    assert deploy["environment"]["name"] == "github-pages" and deploy["needs"] == "build"
     assert "make book" in run_text(data)
+
+
+# -- the workflows' security: least privilege, no stored token, pinned actions --------------------
+
+
+def test_every_workflow_reads_only_unless_a_job_says_otherwise(root: Path) -> None:
+    writers = {}
+    for name in WORKFLOWS:
+        data = workflow(root, name)
+        assert data["permissions"] == {"contents": "read"}, f"{name}.yml: the top-level permissions must be read-only"
+        for job_name, job in data["jobs"].items():
+            scopes = {scope for scope, level in job.get("permissions", {}).items() if level == "write"}
+            if scopes:
+                writers[f"{name}/{job_name}"] = scopes
+    assert writers == {"pages/notebooks": {"contents"}, "pages/deploy": {"pages", "id-token"}}
+
+
+def test_the_jobs_that_write_run_none_of_the_repository(root: Path) -> None:
+    """The jobs with write scopes check nothing out and build nothing: they publish the build job's artifacts."""
+    jobs = workflow(root, "pages")["jobs"]
+    assert "permissions" not in jobs["build"]  # the job that runs the chapters' code holds a read token
+    for name in ("notebooks", "deploy"):
+        actions = [step["uses"].split("@")[0] for step in jobs[name]["steps"] if "uses" in step]
+        assert "actions/checkout" not in actions and jobs[name]["needs"] == "build"
+        assert "make" not in "\n".join(str(step.get("run", "")) for step in jobs[name]["steps"])
+    (download,) = [step for step in jobs["notebooks"]["steps"] if "uses" in step]
+    assert download["uses"].startswith("actions/download-artifact@") and download["with"]["name"] == "notebooks"
+    (upload,) = [step for step in jobs["build"]["steps"] if step.get("with", {}).get("name") == "notebooks"]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert "git push" in jobs["notebooks"]["steps"][-1]["run"] and "git push" not in run_text(
+        {"jobs": {"b": jobs["build"]}}
+    )
+
+
+def test_every_checkout_leaves_no_token_behind(root: Path) -> None:
+    checkouts = [step for name in WORKFLOWS for step in uses(workflow(root, name), "actions/checkout")]
+    assert len(checkouts) == 3
+    for step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False
+
+
+PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # v\d+\.\d+\.\d+$")
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version(root: Path) -> None:
+    for name in WORKFLOWS:
+        lines = (root / ".github" / "workflows" / f"{name}.yml").read_text(encoding="utf-8").splitlines()
+        used = [line for line in lines if re.match(r"^\s*(-\s+)?uses:", line)]
+        assert used, name
+        for line in used:
+            assert PINNED.match(line), f"{name}.yml: {line.strip()!r} is not `owner/action@<40-hex SHA> # vX.Y.Z`"
+    shas = {}
+    for name in WORKFLOWS:
+        text = (root / ".github" / "workflows" / f"{name}.yml").read_text(encoding="utf-8")
+        for action, sha in re.findall(r"uses:\s+([\w.-]+/[\w.-]+)@([0-9a-f]{40})", text):
+            shas.setdefault(action, set()).add(sha)
+    assert all(len(pins) == 1 for pins in shas.values()), f"one action pinned to two commits: {shas}"
+
+
+def zizmor(*paths: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            str(BIN / "zizmor"),
+            "--offline",
+            "--no-progress",
+            "--format",
+            "plain",
+            "--min-severity",
+            "medium",
+            *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_zizmor_finds_nothing_of_medium_severity_or_above(root: Path) -> None:
+    result = zizmor(root / ".github" / "workflows")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "audit"),
+    [
+        (
+            "pull-request",
+            "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2",
+            "actions/checkout@v4",
+            "unpinned-uses",
+        ),
+        ("pull-request", "        with:\n          persist-credentials: false\n", "", "artipacked"),
+        ("pages", "permissions:\n  contents: read\n", "permissions: write-all\n", "excessive-permissions"),
+    ],
+)
+def test_zizmor_finds_what_it_should(root: Path, tmp_path: Path, name: str, old: str, new: str, audit: str) -> None:
+    folder = tmp_path / ".github" / "workflows"
+    shutil.copytree(root / ".github" / "workflows", folder)
+    text = (folder / f"{name}.yml").read_text(encoding="utf-8")
+    assert old in text
+    (folder / f"{name}.yml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = zizmor(folder)
+    assert result.returncode != 0 and audit in result.stdout + result.stderr
+
+
+def test_dependabot_keeps_the_actions_and_the_python_packages_fresh(root: Path) -> None:
+    path = root / ".github" / "dependabot.yml"
+    result = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    updates = yaml.safe_load(path.read_text(encoding="utf-8"))["updates"]
+    assert {update["package-ecosystem"] for update in updates} == {"github-actions", "pip"}
+    assert all(update["directory"] == "/" for update in updates)
+
+
+# -- the lock: every pin hashed, the build backend pinned, installed with --require-hashes ---------
+
+
+def lock_pins(root: Path) -> dict[str, list[str]]:
+    """``{"name==version": [hashes]}`` from requirements.lock."""
+    text = (root / "requirements.lock").read_text(encoding="utf-8")
+    pins: dict[str, list[str]] = {}
+    for entry in re.split(r"\n(?=\S)", text):
+        first = entry.split("\n", 1)[0]
+        if first.startswith("#") or not first.strip():
+            continue
+        pin = first.split()[0]
+        assert re.fullmatch(r"[a-z0-9._-]+==[\w.+!-]+", pin), f"requirements.lock: {first!r} is not an exact pin"
+        pins[pin] = re.findall(r"--hash=sha256:([0-9a-f]{64})", entry)
+    return pins
+
+
+def test_every_pin_of_the_lock_has_a_hash(root: Path) -> None:
+    pins = lock_pins(root)
+    assert len(pins) > 100
+    assert [pin for pin, hashes in pins.items() if not hashes] == []
+    names = {pin.split("==")[0] for pin in pins}
+    assert {"setuptools", "zizmor", "pytest", "sphinx", "torch"} <= names  # the build backend and the tools too
+
+
+def test_the_lock_is_installed_with_hashes_and_the_project_without_fetching(root: Path) -> None:
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    (install,) = [line for line in makefile.splitlines() if "-r requirements.lock" in line]
+    assert "--require-hashes" in install
+    (editable,) = [line for line in makefile.splitlines() if "pip install" in line and " -e ." in line]
+    assert {"--no-build-isolation", "--no-deps", "--no-index"} <= set(editable.split())
+    assert "--generate-hashes" in makefile
+
+
+def test_make_lint_runs_zizmor(root: Path) -> None:
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    lint = makefile.split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    assert "zizmor --offline" in lint and ".github/workflows" in lint
 
 
 def test_a_weekly_clean_rebuild_with_the_newest_versions(root: Path) -> None:
@@ -117,8 +280,7 @@ def test_pre_commit_has_the_expected_hooks(root: Path) -> None:
         "no-executed-outputs",
     } <= hooks.keys()
     ruff_rev = next(repo["rev"] for repo in config["repos"] if repo["repo"].endswith("ruff-pre-commit"))
-    locked = (root / "requirements.lock").read_text(encoding="utf-8")
-    assert f"ruff=={ruff_rev.removeprefix('v')}\n" in locked, "the ruff hook and the locked ruff differ"
+    assert f"ruff=={ruff_rev.removeprefix('v')}" in lock_pins(root), "the ruff hook and the locked ruff differ"
     repo, local = hooks["no-executed-outputs"]
     assert repo == "local"
     script = local["entry"].split()[-1]

@@ -17,7 +17,7 @@ from lesson_code import epoch_batches, explorer_data, explorer_html, gradient_de
 from lesson_code.losses import linear_mse
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "booktools" / "explorer_static" / "explorer.js"
+SCRIPT = ROOT / "lesson_code" / "static" / "explorer.js"  # package data of lesson_code
 DATA = re.compile(r'<script type="application/json" class="sgd-explorer-data">(.*?)</script>', re.DOTALL)
 # The grid the book shows (book/explorer.md).
 GRID = dict(lrs=(0.01, 0.03, 0.1, 0.3, 1.0, 3.0), batch_sizes=(1, 10, 100), seeds=(0, 1, 2), steps=100,

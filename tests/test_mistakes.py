@@ -80,7 +80,10 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Complet
     minibook.replace(
         chapters["Broken links"],
         "## The maths",
-        ("See {ref}`ch-nowhere`, the {term}`Nowhere` and {glue:text}`never-set:.2f`.\n\n## The maths"),
+        (
+            "See {ref}`ch-nowhere`, the {term}`Nowhere` and {glue:text}`never-set:.2f`, "
+            "as {cite}`nowhere2099` did not say.\n\n## The maths"
+        ),
     )
     # a figure without alt text
     text = chapters["No alt"].read_text(encoding="utf-8")
@@ -107,6 +110,7 @@ def test_broken_book_fails(broken: tuple[subprocess.CompletedProcess, list[str],
         ("glue key never set", "book/broken-links.md", ["'never-set'", 'glue("never-set", float(value)']),
         ("broken ref", "book/broken-links.md", ["undefined label: 'ch-nowhere'", "put `(ch-nowhere)=`"]),
         ("broken term", "book/broken-links.md", ["term not in glossary: 'Nowhere'", "book/glossary.md"]),
+        ("unknown citation", "book/broken-links.md", ['bibtex key "nowhere2099"', "references.bib"]),
         ("figure without alt", "book/no-alt.md", ["has no alt text", "alt:"]),
         ("file not in toc", "book/orphan.md", ["is not in _toc.yml", "- file: book/orphan"]),
         ("toc entry with no file", "_toc.yml", ["lists book/missing", "create the file", "remove the entry"]),

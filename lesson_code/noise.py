@@ -1,0 +1,179 @@
+"""The noise of SGD on least squares: the mini-batch gradient's covariance, the noise ball
+it leaves around the minimum at a constant learning rate, and averaging of the iterates.
+
+Everything here computes in float64: excess losses are small differences of nearly equal losses.
+Taught in {ref}`ch-noise`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+from lesson_code.checks import check_count, check_positive, check_regression, check_tensor
+
+NOISE_BALL_TOLERANCE = 0.2
+"""How far (relatively) a measured noise ball may be from `noise_ball` when its assumptions hold:
+independent batches and a rate below a quarter of the stability bound."""
+
+
+def _as64(x: Tensor, y: Tensor, a: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    check_regression(x, y, a)
+    return x.double(), y.double(), a.double()
+
+
+def example_gradients(x: Tensor, y: Tensor, a: Tensor) -> Tensor:
+    r"""The gradient of each example's squared error $(x_i^\top a - y_i)^2$: $g_i = 2 x_i (x_i^\top a - y_i)$.
+
+    Returns ``(n, p)`` in float64; their mean is the gradient of the MSE on all the data.
+    """
+    x, y, a = _as64(x, y, a)
+    return 2.0 * x * (x @ a - y).unsqueeze(1)
+
+
+def gradient_covariance(x: Tensor, y: Tensor, a: Tensor) -> Tensor:
+    r"""The covariance of one example's gradient, $\Sigma = \frac{1}{n}\sum_i (g_i - \bar g)(g_i - \bar g)^\top$.
+
+    The examples are the whole population here, so the mean divides by $n$. ``(p, p)``, float64.
+    """
+    g = example_gradients(x, y, a)
+    centred = g - g.mean(dim=0)
+    return centred.T @ centred / len(g)
+
+
+def minibatch_covariance(x: Tensor, y: Tensor, a: Tensor, batch_size: int) -> Tensor:
+    r"""The covariance of the mini-batch gradient $g_B = \frac{1}{b}\sum_{i \in B} g_i$ when the batch $B$
+    is $b$ examples drawn without replacement: $\frac{\Sigma}{b} \cdot \frac{n - b}{n - 1}$.
+
+    The factor $(n - b)/(n - 1)$ is the finite-population correction: it is 1 for $b = 1$ and 0 for
+    $b = n$, where every batch is all the data. ``(p, p)``, float64.
+    """
+    n = len(y)
+    check_count("batch_size", batch_size, 1, n)
+    if n == 1:
+        return torch.zeros(x.shape[1], x.shape[1], dtype=torch.float64)
+    return gradient_covariance(x, y, a) / batch_size * (n - batch_size) / (n - 1)
+
+
+def sample_minibatch_gradients(
+    x: Tensor, y: Tensor, a: Tensor, batch_size: int, *, draws: int, seed: int,
+) -> Tensor:
+    """The gradients of ``draws`` independent random batches of ``batch_size`` examples, each drawn
+    without replacement: ``(draws, p)``, float64."""
+    g = example_gradients(x, y, a)
+    check_count("batch_size", batch_size, 1, len(g))
+    check_count("draws", draws, 1)
+    generator = torch.Generator().manual_seed(seed)
+    batches = torch.rand(draws, len(g), generator=generator).argsort(dim=1)[:, :batch_size]  # (draws, b)
+    return g[batches].mean(dim=1)
+
+
+def batch_indices(
+    n: int, batch_size: int, steps: int, seeds: Sequence[int], *, reshuffle: bool = True,
+) -> Tensor:
+    """The examples of each step of one SGD run per seed: ``(steps, runs, batch_size)``.
+
+    With ``reshuffle=True`` the batches are those of `epoch_batches` (shuffle, cut, repeat each epoch),
+    so run ``r`` takes the steps of ``sgd(..., seed=seeds[r])``; ``batch_size`` must divide ``n``.
+    With ``reshuffle=False`` every step draws a fresh batch without replacement, independent of
+    the others.
+    """
+    check_count("n", n, 1)
+    check_count("batch_size", batch_size, 1, n)
+    check_count("steps", steps, 1)
+    if len(seeds) == 0:
+        raise ValueError("seeds must hold at least one seed, got none")
+    if reshuffle and n % batch_size:
+        raise ValueError(f"batch_size must divide n = {n} when reshuffle=True, got {batch_size}")
+    runs = []
+    for seed in seeds:
+        generator = torch.Generator().manual_seed(seed)
+        if reshuffle:  # the draws of epoch_batches, without cutting each epoch into a list
+            orders = []
+            for _ in range(-(-steps * batch_size // n)):
+                torch.empty((), dtype=torch.int64).random_(generator=generator)
+                orders.append(torch.randperm(n, generator=generator))
+                torch.randperm(n, generator=generator)
+            runs.append(torch.cat(orders).reshape(-1, batch_size)[:steps])
+        else:
+            runs.append(torch.rand(steps, n, generator=generator).argsort(dim=1)[:, :batch_size])
+    return torch.stack(runs, dim=1)
+
+
+def sgd_paths(x: Tensor, y: Tensor, a0: Tensor, *, lr: float | Tensor, batches: Tensor) -> Tensor:
+    r"""Mini-batch SGD on $L(a) = \frac{1}{n}\lVert X a - y\rVert^2$ for several runs at once, in float64.
+
+    Step $k$ of run $r$ is $a \leftarrow a - \eta_k \frac{2}{b} X_B^\top (X_B a - y_B)$ with
+    $B$ = ``batches[k, r]``: the step `train` takes, with the gradient written out.
+
+    Args:
+        x: ``(n, p)`` inputs; y: ``(n,)`` targets; a0: ``(p,)`` the start of every run.
+        lr: one learning rate; or ``(steps,)`` rates, one per step (a schedule); or ``(steps, runs)``,
+            a schedule for each run.
+        batches: ``(steps, runs, b)`` example indices, as `batch_indices` makes them.
+
+    Returns:
+        ``(steps + 1, runs, p)``: the parameters of every run before each step and after the last.
+    """
+    x, y, a0 = _as64(x, y, a0)
+    if batches.ndim != 3 or batches.dtype != torch.int64:
+        raise ValueError(f"batches must be int64 of shape (steps, runs, b), got {batches.dtype} {tuple(batches.shape)}")
+    steps, runs, b = batches.shape
+    if isinstance(lr, Tensor):
+        check_tensor("lr", lr)
+        if lr.shape not in ((steps,), (steps, runs)) or not bool((lr > 0).all()):
+            raise ValueError(
+                f"lr must be a number, or positive rates of shape ({steps},) or ({steps}, {runs}), "
+                f"got shape {tuple(lr.shape)}"
+            )
+        rates = lr.double().reshape(steps, -1, 1)  # (steps, 1 or runs, 1)
+    else:
+        rates = torch.full((steps, 1, 1), check_positive("lr", lr), dtype=torch.float64)
+    xb_all, yb_all = x[batches], y[batches]  # (steps, runs, b, p), (steps, runs, b)
+    a = a0.expand(runs, -1).clone()  # (runs, p)
+    path = [a]
+    for k in range(steps):
+        xb = xb_all[k]
+        residual = (xb @ a.unsqueeze(2)).squeeze(2) - yb_all[k]  # (runs, b)
+        a = a - rates[k] * (2.0 / b) * (xb.transpose(1, 2) @ residual.unsqueeze(2)).squeeze(2)
+        path.append(a)
+    return torch.stack(path)
+
+
+def noise_ball(x: Tensor, y: Tensor, *, lr: float, batch_size: int) -> float:
+    r"""The predicted mean excess loss of SGD at a constant learning rate, once it has settled:
+    $\frac{\eta}{2} \sum_j \frac{c_j}{2 - \eta \lambda_j}$.
+
+    Here $\lambda_j$ are the eigenvalues of $H = \frac{2}{n} X^\top X$ and $c_j$ the variances, along
+    their eigenvectors, of the mini-batch gradient at the minimum (`minibatch_covariance`).
+    It assumes that each step's noise is independent of the others and of where SGD is, and that
+    the batch's curvature is the full curvature $H$; for small $\eta$ it is about
+    $\frac{\eta}{4} \operatorname{tr} C$. Derived in {ref}`ch-noise`.
+    """
+    lr = check_positive("lr", lr)
+    x64, y64 = x.double(), y.double()
+    a_star = torch.linalg.lstsq(x64, y64.unsqueeze(1)).solution.squeeze(1)
+    hessian = 2.0 / len(y64) * x64.T @ x64
+    eigenvalues, vectors = torch.linalg.eigh(hessian)
+    if lr * float(eigenvalues[-1]) >= 2:
+        bound = 2 / float(eigenvalues[-1])
+        raise ValueError(f"lr must be below the stability bound 2 / lambda_max = {bound:.4g}, got {lr}")
+    covariance = minibatch_covariance(x64, y64, a_star, batch_size)
+    c = torch.einsum("ij,ik,kj->j", vectors, covariance, vectors)  # variances along the eigenvectors
+    return float(lr / 2 * (c / (2 - lr * eigenvalues)).sum())
+
+
+def running_average(params: Tensor, *, start: int = 0) -> Tensor:
+    r"""Polyak–Ruppert averages of the iterates: entry $k$ is $\bar a_k = \frac{1}{k + 1}\sum_{j=0}^{k} a_{s + j}$,
+    the mean of the parameters from step $s$ = ``start`` to step $s + k$.
+
+    ``params`` is ``(steps + 1, ...)`` as `sgd_paths` returns it; the result has ``steps + 1 - start`` rows,
+    in float64.
+    """
+    check_tensor("params", params)
+    check_count("start", start, 0, len(params) - 1)
+    kept = params[start:].double()
+    counts = torch.arange(1, len(kept) + 1, dtype=torch.float64).reshape(-1, *([1] * (kept.ndim - 1)))
+    return kept.cumsum(dim=0) / counts
