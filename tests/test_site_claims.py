@@ -15,7 +15,9 @@ from bs4 import BeautifulSoup
 pytestmark = pytest.mark.build
 
 # the chapters whose sentences this file checks on the built pages
-CHECKED_CHAPTERS = ("book/regression", "book/mse", "book/gradient-descent", "book/learning-rate", "book/explorer")
+CHECKED_CHAPTERS = (
+    "book/regression", "book/mse", "book/gradient-descent", "book/sgd", "book/learning-rate", "book/explorer",
+)
 
 
 def soup_of(site: Path, docname: str) -> BeautifulSoup:
