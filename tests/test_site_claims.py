@@ -15,7 +15,9 @@ from bs4 import BeautifulSoup
 pytestmark = pytest.mark.build
 
 # the chapters whose sentences this file checks on the built pages
-CHECKED_CHAPTERS = ("book/regression", "book/mse", "book/gradient-descent", "book/learning-rate", "book/explorer")
+CHECKED_CHAPTERS = (
+    "book/regression", "book/mse", "book/gradient-descent", "book/sgd", "book/learning-rate", "book/explorer",
+)
 
 
 def soup_of(site: Path, docname: str) -> BeautifulSoup:
@@ -181,3 +183,103 @@ def test_figures_name_the_palette_by_its_own_names(site, docnames):
         descriptions += [caption.get_text(" ") for caption in body.find_all("figcaption")]
         for text in descriptions:
             assert not re.search(r"\bred\b", text, re.I), f"{docname} calls a colour red: {text[:120]!r}"
+
+
+# -- sentences rewritten after a float64 review, recomputed on the built pages ----------------------
+
+
+def sgd_excess(x: np.ndarray, y: np.ndarray, lrs: np.ndarray, batch_size: int, epochs: int, seed: int) -> np.ndarray:
+    """Entry (e, j): (a - a*)^T (X^T X / n) (a - a*) after e epochs of SGD from (-1, 1) at learning rate lrs[j].
+
+    The batch indices are the book's (shuffled by torch from ``seed``); the steps are NumPy float64.
+    """
+    from lesson_code import epoch_batches
+
+    best = np.linalg.lstsq(x, y, rcond=None)[0]
+    half_hessian = x.T @ x / len(y)
+    a = np.tile([-1.0, 1.0], (len(lrs), 1))
+    batches = [b.numpy() for b in epoch_batches(len(y), batch_size, epochs, seed=seed)]
+    per_epoch = len(batches) // epochs
+    out = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k, batch in enumerate([None, *batches]):
+            if batch is not None:
+                xb, yb = x[batch], y[batch]
+                a = a - lrs[:, None] * (2 / len(yb) * (a @ xb.T - yb) @ xb)
+            if k % per_epoch == 0:
+                gap = a - best
+                out.append(np.einsum("ji,ik,jk->j", gap, half_hessian, gap))
+    excess = np.array(out)
+    return np.where(np.isfinite(excess), excess, np.inf)
+
+
+def test_gradient_descent_without_the_reset_swings_and_never_settles(site):
+    x, y = book_data()
+    text = prose(site, "book/gradient-descent")
+    assert "as if the learning rate kept increasing" not in text
+    a, summed, losses = np.array([-1.0, 1.0]), np.zeros(2), []
+    for _ in range(1000):
+        losses.append(np.mean((x @ a - y) ** 2))
+        summed = summed + 2 / len(y) * x.T @ (x @ a - y)
+        a = a - 0.1 * summed
+    losses = np.array(losses)
+    floor = np.mean((x @ np.linalg.lstsq(x, y, rcond=None)[0] - y) ** 2)
+    assert number_after(text, "the loss never gets below") == pytest.approx(losses.min(), abs=0.00006)
+    assert number_after(text, "in the last 500 steps up to") == pytest.approx(losses[500:].max(), abs=0.006)
+    assert losses.min() > floor and losses[500:].max() > 10 * floor and losses.max() < 2 * losses[0]
+
+
+def test_sgd_batches_of_one_hover_and_tuned_short_budgets_favour_mini_batches(site):
+    x, y = book_data()
+    text = prose(site, "book/sgd")
+    hover = np.mean([sgd_excess(x, y, np.array([0.1]), 1, 10, seed)[1:, 0] for seed in range(5)], axis=0)
+    match = re.search(r"they stay between " + NUMBER + " and " + NUMBER + " above it, and end " + NUMBER, text)
+    assert match, "the sentence on batches of one at lr 0.1 is missing"
+    low, high, end = (float(g) for g in match.groups())
+    assert (low, high, end) == pytest.approx((hover.min(), hover.max(), hover[-1]), abs=0.00006)
+    assert hover[-1] > hover.min() and hover[5:].mean() > 0.5 * hover[:5].mean()
+    lrs = 0.1 * 2.0 ** (np.arange(-28, 15) / 4)
+    after_5 = {b: np.mean([sgd_excess(x, y, lrs, b, 5, seed)[5] for seed in range(5)], axis=0).min()
+               for b in (1, 5, 10, 25, 100)}
+    match = re.search(r"the full batch is still " + NUMBER + r" above the best loss, and every mini-batch size ends "
+                      r"closer, between " + NUMBER + " and " + NUMBER, text)
+    assert match, "the sentence on 5 epochs at each batch size's best rate is missing"
+    full, low, high = (float(g) for g in match.groups())
+    minis = [after_5[b] for b in (1, 5, 10, 25)]
+    assert full == pytest.approx(after_5[100], rel=0.05) and after_5[100] > max(minis)
+    assert (low, high) == pytest.approx((min(minis), max(minis)), rel=0.05)
+
+
+def test_learning_rate_0_9_and_0_3_converge_alike(site):
+    x, y = book_data()
+    text = prose(site, "book/learning-rate")
+    assert "in the long run the larger rate gains nothing" not in text
+    best = np.linalg.lstsq(x, y, rcond=None)[0]
+    half_hessian = x.T @ x / len(y)
+
+    def excess(lr: float) -> np.ndarray:
+        a, out = np.array([-1.0, 1.0]), []
+        for _ in range(121):
+            out.append((a - best) @ half_hessian @ (a - best))
+            a = a - lr * 2 / len(y) * x.T @ (x @ a - y)
+        return np.array(out)
+
+    slow, fast = excess(0.3), excess(0.9)
+    overtake = int(np.nonzero(slow >= fast)[0].max()) + 1
+    ahead = number_after(text, "After 20 steps 0.9 is ahead by a factor of")
+    assert ahead == pytest.approx(slow[20] / fast[20], abs=0.06)
+    assert number_after(text, "erases only at step") == overtake
+    assert number_after(text, "when both are within") == pytest.approx(max(slow[overtake], fast[overtake]), rel=0.5)
+
+
+def test_explorer_batches_of_one_end_near_the_cross_with_every_seed(site):
+    x, y = book_data()
+    ends = []
+    for seed in range(3):
+        excess = sgd_excess(x, y, np.array([0.1]), 1, 1, seed)[-1, 0]
+        ends.append(excess + np.mean((x @ np.linalg.lstsq(x, y, rcond=None)[0] - y) ** 2))
+    text = prose(site, "book/explorer")
+    match = re.search(r"the run ends near the cross, at a loss between " + NUMBER + " and " + NUMBER, text)
+    assert match, "the sentence on the three seeds of batches of one is missing"
+    assert (float(match.group(1)), float(match.group(2))) == pytest.approx((min(ends), max(ends)), abs=0.00006)
+    assert number_after(text, "one epoch , the loss is") == pytest.approx(ends[0], abs=0.00006)
