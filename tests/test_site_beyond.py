@@ -262,3 +262,29 @@ def test_scaling_up_training_digits_are_linearly_separable(site):
     right = scores[np.arange(n), labels]
     scores[np.arange(n), labels] = -np.inf
     assert (right - scores.max(axis=1)).min() > 0.5, "the weights found do not classify every training digit"
+
+
+def test_classification_limit_direction_is_near_the_maximum_margin_line(site):
+    """The two maximum-margin separators of the narrow clouds, solved as quadratic programs with SciPy."""
+    import torch
+    from scipy.optimize import minimize
+
+    text = prose(site, "book/classification")
+    generator = torch.Generator().manual_seed(0)  # make_two_classes(200, seed=0, spread=0.2)'s recipe
+    y = (torch.arange(200) % 2)[torch.randperm(200, generator=generator)].double().numpy()
+    points = (2 * y - 1)[:, None] + 0.2 * torch.randn(200, 2, generator=generator).double().numpy()
+    signed = (2 * y - 1)[:, None] * np.c_[points, np.ones(200)]  # every row must score >= 1
+
+    def separator(penalise_bias: bool) -> np.ndarray:
+        weight = np.array([1.0, 1.0, 1.0 if penalise_bias else 0.0])
+        result = minimize(lambda v: 0.5 * (weight * v) @ v, np.array([1.0, 1.0, 0.0]), jac=lambda v: weight * v,
+                          constraints=[{"type": "ineq", "fun": lambda v: signed @ v - 1, "jac": lambda v: signed}],
+                          method="SLSQP", options={"ftol": 1e-14, "maxiter": 1000})
+        assert result.success, result.message
+        return result.x[:2]
+
+    free, counted = separator(False), separator(True)
+    gap = np.degrees(np.arccos(free @ counted / np.linalg.norm(free) / np.linalg.norm(counted)))
+    shown = re.search(r"but here it is within (\S+) degrees of it", text)
+    assert shown, "the page no longer compares the limit with the maximum-margin line"
+    assert float(shown.group(1)) == pytest.approx(gap, abs=0.06)
