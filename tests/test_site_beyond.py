@@ -232,3 +232,59 @@ def test_scaling_up_reports_every_tied_confusion(site):
         assert f"a {true} as a {said}" in text, f"the tied confusion {true} -> {said} is not named on the page"
     if len(pairs) > 1:
         assert f"{len(pairs)} confusions tie" in text
+
+
+def test_scaling_up_training_digits_are_linearly_separable(site):
+    """'The softmax loss has no lowest point on the training digits': ten linear scores classify all of them."""
+    import torch
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+    from sklearn.datasets import load_digits
+
+    text = prose(site, "book/scaling-up")
+    assert "it has no lowest point at all: some ten linear scores classify every one of them correctly" in text
+    data = load_digits()
+    order = torch.randperm(1797, generator=torch.Generator().manual_seed(0)).numpy()
+    train = order[round(0.25 * 1797):]
+    inputs = np.c_[data.data[train] / 16.0, np.ones(len(train))]  # (n, 65): the pixels and a bias
+    labels = data.target[train]
+    n, p = inputs.shape
+    # one row per example and wrong class k: (w_k - w_label) . x <= -1, over the 10 x 65 weights
+    wrong = np.array([[i, k] for i in range(n) for k in range(10) if k != labels[i]])
+    rows = np.repeat(np.arange(len(wrong)), 2 * p)
+    columns = np.concatenate([wrong[:, 1:] * p, labels[wrong[:, :1]] * p], axis=1)[:, :, None] + np.arange(p)
+    values = np.concatenate([inputs[wrong[:, 0]], -inputs[wrong[:, 0]]], axis=1)
+    constraints = csr_matrix((values.ravel(), (rows, columns.ravel())), shape=(len(wrong), 10 * p))
+    result = linprog(np.zeros(10 * p), A_ub=constraints, b_ub=-np.ones(len(wrong)), bounds=(None, None),
+                     method="highs-ipm")
+    assert result.status == 0, result.message
+    scores = inputs @ result.x.reshape(10, p).T
+    right = scores[np.arange(n), labels]
+    scores[np.arange(n), labels] = -np.inf
+    assert (right - scores.max(axis=1)).min() > 0.5, "the weights found do not classify every training digit"
+
+
+def test_classification_limit_direction_is_near_the_maximum_margin_line(site):
+    """The two maximum-margin separators of the narrow clouds, solved as quadratic programs with SciPy."""
+    import torch
+    from scipy.optimize import minimize
+
+    text = prose(site, "book/classification")
+    generator = torch.Generator().manual_seed(0)  # make_two_classes(200, seed=0, spread=0.2)'s recipe
+    y = (torch.arange(200) % 2)[torch.randperm(200, generator=generator)].double().numpy()
+    points = (2 * y - 1)[:, None] + 0.2 * torch.randn(200, 2, generator=generator).double().numpy()
+    signed = (2 * y - 1)[:, None] * np.c_[points, np.ones(200)]  # every row must score >= 1
+
+    def separator(penalise_bias: bool) -> np.ndarray:
+        weight = np.array([1.0, 1.0, 1.0 if penalise_bias else 0.0])
+        result = minimize(lambda v: 0.5 * (weight * v) @ v, np.array([1.0, 1.0, 0.0]), jac=lambda v: weight * v,
+                          constraints=[{"type": "ineq", "fun": lambda v: signed @ v - 1, "jac": lambda v: signed}],
+                          method="SLSQP", options={"ftol": 1e-14, "maxiter": 1000})
+        assert result.success, result.message
+        return result.x[:2]
+
+    free, counted = separator(False), separator(True)
+    gap = np.degrees(np.arccos(free @ counted / np.linalg.norm(free) / np.linalg.norm(counted)))
+    shown = re.search(r"but here it is within (\S+) degrees of it", text)
+    assert shown, "the page no longer compares the limit with the maximum-margin line"
+    assert float(shown.group(1)) == pytest.approx(gap, abs=0.06)
