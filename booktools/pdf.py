@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import io
+import logging
 import re
 import sys
 import tempfile
@@ -72,7 +73,7 @@ figure.pdf-filmstrip, figure.sgd-explorer { break-inside: avoid; }
 .bd-article h2 { font-size: 16pt; margin: 1.2em 0 0.4em; }
 .bd-article h3 { font-size: 12.5pt; margin: 1em 0 0.3em; }
 figcaption, figcaption p, .caption { color: #333 !important; }
-details > summary { display: none; }  /* the "show the code" switch of a folded cell: paper shows the code */
+details > summary { display: none !important; }  /* the "show the code" switch of a folded cell: paper shows the code */
 """
 
 
@@ -277,7 +278,8 @@ def assemble(site: Path, root: Path) -> tuple[str, list[Chapter]]:
     main, _, sub = title.partition(":")
     author = str(config.get("author", "")).strip()
     year = str(config.get("copyright", "")).strip()
-    where = f'<p>The web edition, with its animations and interactive figures: <a href="{web}">{web}</a></p>' if web else ""
+    where = (f'<p>The web edition, with its animations and interactive figures: <a href="{web}">{web}</a></p>'
+             if web else "")
     title_page = (
         '<section class="pdf-title-page">'
         f'<p class="pdf-book-title">{_escape(main.strip())}</p>'
@@ -306,6 +308,9 @@ def assemble(site: Path, root: Path) -> tuple[str, list[Chapter]]:
 # -- printing ----------------------------------------------------------------------------------------
 
 
+# Writes each page number into its slot of the contents, padded with figure spaces (as wide as a digit).
+FILL_CONTENTS = """({pages, width}) => document.querySelectorAll('.pdf-toc-page').forEach(slot => {
+  slot.textContent = String(pages[slot.dataset.anchor] ?? '').padStart(width, '\\u2007'); })"""
 FOOTER = ('<div style="font-size:8pt;width:100%;text-align:center;color:#555;">'
           '<span class="pageNumber"></span></div>')
 
@@ -313,6 +318,9 @@ FOOTER = ('<div style="font-size:8pt;width:100%;text-align:center;color:#555;">'
 def anchor_pages(pdf: bytes) -> dict[str, int]:
     """The page (from 1) of every anchor that a link of the PDF points to: Chromium names them by id."""
     from pypdf import PdfReader
+
+    # Chromium's cross-reference table is one entry short, a harmless slip pypdf reports on every read.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     reader = PdfReader(io.BytesIO(pdf))
     return {str(name).lstrip("/"): reader.get_destination_page_number(dest) + 1
@@ -336,11 +344,11 @@ def with_bookmarks(pdf: bytes, chapters: list[Chapter], pages: dict[str, int]) -
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     contents = anchor_pages(pdf).get("pdf-contents")
     if contents:
-        writer.add_outline_item("Contents", contents - 1)
+        writer.add_outline_item(title="Contents", page_number=contents - 1)
     for chapter in chapters:
-        parent = writer.add_outline_item(chapter.title, pages[chapter.anchor] - 1)
+        parent = writer.add_outline_item(title=chapter.title, page_number=pages[chapter.anchor] - 1)
         for anchor, title in chapter.sections:
-            writer.add_outline_item(title, pages[anchor] - 1, parent=parent)
+            writer.add_outline_item(title=title, page_number=pages[anchor] - 1, parent=parent)
     writer.page_mode = "/UseOutlines"
     out = io.BytesIO()
     writer.write(out)
@@ -376,16 +384,13 @@ def print_book(site: Path, root: Path, out: Path) -> dict:
         page.evaluate("async () => { await MathJax.startup.promise; await document.fonts.ready; }")
         typeset = time.perf_counter()
         pages: dict[str, int] = {}
-        for passes in range(1, 4):
+        for printings in range(1, 4):  # noqa: B007 (reported below)
             pdf = page.pdf(**options)
             found = page_numbers(pdf, chapters)
             if found == pages:
                 break
             pages = found
-            page.evaluate(
-                "pages => document.querySelectorAll('.pdf-toc-page').forEach(slot => {"
-                " slot.textContent = String(pages[slot.dataset.anchor] ?? '').padStart(%d, '\\u2007'); })"
-                % NUMBER_WIDTH, pages)
+            page.evaluate(FILL_CONTENTS, {"pages": pages, "width": NUMBER_WIDTH})
         else:
             raise RuntimeError("the table of contents did not settle after three printings")
         browser.close()
@@ -395,7 +400,7 @@ def print_book(site: Path, root: Path, out: Path) -> dict:
     from pypdf import PdfReader
 
     return {"path": str(out), "bytes": len(pdf), "pages": len(PdfReader(io.BytesIO(pdf)).pages),
-            "chapters": len(chapters), "printings": passes,
+            "chapters": len(chapters), "printings": printings,
             "assemble_s": assembled - started, "typeset_s": typeset - assembled,
             "total_s": time.perf_counter() - started}
 
