@@ -308,6 +308,7 @@ def assemble(site: Path, root: Path) -> tuple[str, list[Chapter]]:
 # -- printing ----------------------------------------------------------------------------------------
 
 
+FIND_PAGES_CSS = "img { visibility: hidden !important; }"
 # Writes each page number into its slot of the contents, padded with figure spaces (as wide as a digit).
 FILL_CONTENTS = """({pages, width}) => document.querySelectorAll('.pdf-toc-page').forEach(slot => {
   slot.textContent = String(pages[slot.dataset.anchor] ?? '').padStart(width, '\\u2007'); })"""
@@ -383,14 +384,20 @@ def print_book(site: Path, root: Path, out: Path) -> dict:
         page.goto(HOST + DOCUMENT, wait_until="load", timeout=120_000)
         page.evaluate("async () => { await MathJax.startup.promise; await document.fonts.ready; }")
         typeset = time.perf_counter()
-        pages: dict[str, int] = {}
-        for printings in range(1, 4):  # noqa: B007 (reported below)
+        # The first printing only finds the pages: with the pictures hidden (their boxes keep
+        # their place) it lays out the same pages in about two thirds of the time.
+        page.evaluate("css => { const s = document.createElement('style'); s.className = 'pdf-find-pages';"
+                      " s.textContent = css; document.head.append(s); }", FIND_PAGES_CSS)
+        pdf = page.pdf(**{**options, "tagged": False})
+        pages = page_numbers(pdf, chapters)
+        page.evaluate("() => document.querySelectorAll('style.pdf-find-pages').forEach(s => s.remove())")
+        for printings in range(2, 4):  # noqa: B007 (reported below)
+            page.evaluate(FILL_CONTENTS, {"pages": pages, "width": NUMBER_WIDTH})
             pdf = page.pdf(**options)
             found = page_numbers(pdf, chapters)
             if found == pages:
                 break
             pages = found
-            page.evaluate(FILL_CONTENTS, {"pages": pages, "width": NUMBER_WIDTH})
         else:
             raise RuntimeError("the table of contents did not settle after three printings")
         browser.close()
