@@ -73,7 +73,8 @@ figure.pdf-filmstrip, figure.sgd-explorer { break-inside: avoid; }
 .bd-article h2 { font-size: 16pt; margin: 1.2em 0 0.4em; }
 .bd-article h3 { font-size: 12.5pt; margin: 1em 0 0.3em; }
 figcaption, figcaption p, .caption { color: #333 !important; }
-details > summary { display: none !important; }  /* the "show the code" switch of a folded cell: paper shows the code */
+details.hide > summary { display: none !important; }  /* "show the code" of a folded cell: paper shows the code */
+.sd-summary-state-marker { display: none !important; }
 """
 
 
