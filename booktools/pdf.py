@@ -2,6 +2,8 @@
 
     python -m booktools.pdf [--site _build/html] [--out _build/pdf]
 
+It prints with Debian's Chromium at /usr/bin/chromium, or the one that ``BOOK_CHROMIUM`` names.
+
 1. One HTML document is assembled from the built pages of ``_toc.yml``, in toc order:
    a title page, a table of contents, then each page's article. Ids get the page's
    name as a prefix (``book-mse--the-idea``), so links between pages become links
@@ -22,6 +24,7 @@ import argparse
 import base64
 import io
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -36,7 +39,7 @@ from booktools import toc
 from booktools.edition import config_addresses, read_config
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"))  # as the browser tests
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 HOST = "http://book.print/"  # the site as Chromium sees it: every request is answered from the site folder
 DOCUMENT = "__print__.html"
@@ -110,20 +113,26 @@ def video_frames(mp4: bytes) -> tuple[list[tuple[int, bytes]], int, bool]:
         path = Path(tmp) / "video.mp4"
         path.write_bytes(mp4)
         total, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
-        if total < 1:
-            raise ValueError("an embedded video holds no frame")
         reader = imageio_ffmpeg.read_frames(str(path))
         size = tuple(next(reader)["size"])
         wide = size[0] / size[1] > 1.7
         count = 4 if wide else 3
-        wanted = {round(i * (total - 1) / (count - 1)) for i in range(count)}
-        frames = []
+        wanted = {round(i * (max(total, 1) - 1) / (count - 1)) for i in range(count)}
+        kept: dict[int, bytes] = {}
+        index, data = -1, b""
         for index, data in enumerate(reader):
             if index in wanted:
-                out = io.BytesIO()
-                Image.frombytes("RGB", size, data).save(out, format="JPEG", quality=85, optimize=True)
-                frames.append((index, out.getvalue()))
+                kept[index] = data
         reader.close()
+        if index < 0:
+            raise ValueError("an embedded video holds no frame")
+        kept[index] = data  # the last frame decoded is the end, whatever the container announced
+        total = index + 1
+    frames = []
+    for i in sorted(k for k in kept if k <= index):
+        out = io.BytesIO()
+        Image.frombytes("RGB", size, kept[i]).save(out, format="JPEG", quality=85, optimize=True)
+        frames.append((i, out.getvalue()))
     return frames, total, wide
 
 
@@ -421,6 +430,10 @@ def main(argv: list[str] | None = None) -> int:
     name, _ = config_addresses(read_config(ROOT))
     if not (args.site / "index.html").is_file():
         print(f"No built site in {args.site}: run 'make book' first.", file=sys.stderr)
+        return 1
+    if not CHROMIUM.is_file():
+        print(f"No Chromium at {CHROMIUM}: install Debian's chromium, or name another with BOOK_CHROMIUM.",
+              file=sys.stderr)
         return 1
     done = print_book(args.site, ROOT, args.out / name)
     print(f"{done['path']}: {done['pages']} pages, {done['bytes'] / 1e6:.1f} MB, {done['chapters']} chapters, "

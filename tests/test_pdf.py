@@ -240,3 +240,37 @@ def test_size_within_budget_and_fonts_embedded(printed: Printed, tmp_path: Path)
     for row in rows:
         # columns: name type encoding emb sub uni object ID; Type 3 fonts are drawn inside the PDF
         assert " yes " in row[row.find(" ", 40):] or "Type 3" in row, f"a font is not embedded: {row}"
+
+
+# -- the filmstrip's frames ---------------------------------------------------------------------------------
+
+
+def _grey_video(tmp_path: Path, width: int, height: int, frames: int) -> bytes:
+    """An H.264 video whose frame k is a flat grey of level 30 k: each frame says which it is."""
+    import imageio_ffmpeg
+    import numpy as np
+
+    path = tmp_path / "grey.mp4"
+    writer = imageio_ffmpeg.write_frames(str(path), (width, height), pix_fmt_in="rgb24", fps=10, codec="libx264",
+                                         quality=None, macro_block_size=2, output_params=["-crf", "10"])
+    writer.send(None)
+    for k in range(frames):
+        writer.send(np.full((height, width, 3), 30 * k, dtype=np.uint8).tobytes())
+    writer.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("width", "expected"), [(64, [0, 3, 6]), (160, [0, 2, 4, 6])])
+def test_filmstrip_frames_are_the_first_the_last_and_between(tmp_path: Path, width: int, expected: list[int]) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from booktools.pdf import video_frames
+
+    frames, total, wide = video_frames(_grey_video(tmp_path, width, 48, 7))
+    assert total == 7
+    assert wide is (width / 48 > 1.7)
+    assert [index for index, _ in frames] == expected
+    for index, jpeg in frames:
+        level = float(np.asarray(Image.open(io.BytesIO(jpeg)).convert("L")).mean())
+        assert abs(level - 30 * index) < 6, f"frame {index} has grey level {level}, not {30 * index}"
