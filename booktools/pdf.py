@@ -58,6 +58,7 @@ body { margin: 0; padding: 0; }
 .pdf-book-title { font-size: 30pt; font-weight: 700; line-height: 1.15; margin: 0 0 0.4em; }
 .pdf-book-subtitle { font-size: 17pt; margin: 0 0 2.5em; color: #333; }
 .pdf-title-page p { margin: 0.2em 0; }
+.pdf-title-page a { white-space: nowrap; }
 .pdf-toc h1 { margin-top: 0; }
 .pdf-toc ol { list-style: none; padding-left: 0; margin: 0; }
 .pdf-toc ol ol { padding-left: 1.6em; margin-bottom: 0.35em; }
