@@ -73,6 +73,7 @@ figure.pdf-filmstrip .pdf-frame img { width: 100%; height: auto; border: 1px sol
 figure.pdf-filmstrip .pdf-frame-label { display: block; font-size: 8pt; color: #333; margin-top: 1mm; }
 figure.pdf-filmstrip, figure.sgd-explorer { break-inside: avoid; }
 .pdf-web-edition { font-size: 0.9em; font-style: italic; }
+.bd-article a.reference.external.pdf-shows-target::after { content: none; }
 .bd-article h1 { font-size: 24pt; margin: 0 0 0.6em; }
 .bd-article h2 { font-size: 16pt; margin: 1.2em 0 0.4em; }
 .bd-article h3 { font-size: 12.5pt; margin: 1em 0 0.3em; }
@@ -206,6 +207,8 @@ def chapter_from_page(site: Path, docname: str, docnames: set[str], web: str) ->
     for details in article.find_all("details"):
         details["open"] = "open"
     for a in article.find_all("a", href=True):
+        if a.get_text(strip=True).removesuffix("/") == a["href"].removesuffix("/"):
+            a["class"] = [*a.get("class", []), "pdf-shows-target"]  # its text is its address already
         target = local_target(page_url, a["href"])
         if target is None:
             continue
@@ -401,6 +404,7 @@ def print_book(site: Path, root: Path, out: Path) -> dict:
                       " s.textContent = css; document.head.append(s); }", FIND_PAGES_CSS)
         pdf = page.pdf(**{**options, "tagged": False})
         pages = page_numbers(pdf, chapters)
+        found_pages = time.perf_counter()
         page.evaluate("() => document.querySelectorAll('style.pdf-find-pages').forEach(s => s.remove())")
         for printings in range(2, 4):  # noqa: B007 (reported below)
             page.evaluate(FILL_CONTENTS, {"pages": pages, "width": NUMBER_WIDTH})
@@ -411,6 +415,7 @@ def print_book(site: Path, root: Path, out: Path) -> dict:
             pages = found
         else:
             raise RuntimeError("the table of contents did not settle after three printings")
+        printed = time.perf_counter()
         browser.close()
     pdf = with_bookmarks(pdf, chapters, pages)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -420,6 +425,7 @@ def print_book(site: Path, root: Path, out: Path) -> dict:
     return {"path": str(out), "bytes": len(pdf), "pages": len(PdfReader(io.BytesIO(pdf)).pages),
             "chapters": len(chapters), "printings": printings,
             "assemble_s": assembled - started, "typeset_s": typeset - assembled,
+            "find_pages_s": found_pages - typeset, "print_s": printed - found_pages,
             "total_s": time.perf_counter() - started}
 
 
@@ -439,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     done = print_book(args.site, ROOT, args.out / name)
     print(f"{done['path']}: {done['pages']} pages, {done['bytes'] / 1e6:.1f} MB, {done['chapters']} chapters, "
           f"printed {done['printings']} times in {done['total_s']:.1f} s "
-          f"(assembling {done['assemble_s']:.1f} s, typesetting {done['typeset_s']:.1f} s)")
+          f"(assembling {done['assemble_s']:.1f} s, loading and typesetting {done['typeset_s']:.1f} s, "
+          f"finding the pages {done['find_pages_s']:.1f} s, printing {done['print_s']:.1f} s)")
     return 0
 
 
