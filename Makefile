@@ -15,11 +15,12 @@ override TITLE := $(value TITLE)
 export TITLE
 
 # `book` is also the name of a folder: without .PHONY make would call it up to date.
-.PHONY: book test serve clean bench lock lint help new-chapter
+.PHONY: book test serve clean bench lock lint help new-chapter pdf
 
 help:
 	@echo "make book   build the site into $(HTML) (sets up .venv first)"
 	@echo "make test   run every test: lesson_code, a clean build, the built HTML, the browser"
+	@echo "make pdf    print the built book into _build/pdf/ (builds the site first if there is none)"
 	@echo "make serve  serve the built site on http://127.0.0.1:$(PORT)"
 	@echo "make bench  measure build times and page weights (prints a table, writes _build/bench.json)"
 	@echo "make new-chapter TITLE=\"...\"  start book/<slug>.md from the chapter template"
@@ -44,6 +45,10 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+pdf: $(STAMP)
+	@test -f $(HTML)/index.html || $(MAKE) book
+	$(BIN)/python -m booktools.pdf --site $(HTML) --out _build/pdf
 
 serve:
 	@test -f $(HTML)/index.html || { echo "No site in $(HTML): run 'make book' first."; exit 1; }

@@ -9,7 +9,9 @@ Prints a table and writes ``_build/bench.json``.
   ``lesson_code``, with the number of notebooks executed, against stock ``cache`` mode on the
   same edits (and whether stock mode left stale output);
 * page weight: every page's HTML with the images it shows, every animation, the site without
-  the theme's assets; and one animation as H.264 against ``to_jshtml()``.
+  the theme's assets; and one animation as H.264 against ``to_jshtml()``;
+* the printed book: ``booktools.pdf`` on the clean build, its time (with the load average
+  of the machine before it started), size and pages.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from booktools import toc, workspace
+from booktools import pdf, toc, workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 VIDEO = re.compile(rb'src="data:video/mp4;base64,([A-Za-z0-9+/=]+)"')
@@ -129,6 +131,9 @@ def print_table(report: dict) -> None:
     anim = report["animation"]
     print(f"One animation: H.264 {anim['html5_video_bytes']:,} bytes vs to_jshtml {anim['jshtml_bytes']:,} "
           f"bytes ({anim['ratio']}x smaller)")
+    printed = report["pdf"]
+    print(f"The printed book: {printed['seconds']:.1f} s (load average {printed['load_average_before']} before), "
+          f"{printed['bytes']:,} bytes, {printed['pages']} pages (budgets: 60 s, 15 MB)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -144,7 +149,12 @@ def main(argv: list[str] | None = None) -> None:
             builds += rebuilds(ROOT, tmp, stock=True)
         site = tmp / "clean-1" / "_build" / "html"
         weights = page_weights(site, toc.docnames(ROOT))
-    report = {"cpus": os.cpu_count(), "builds": builds, "weights": weights, "animation": animation_formats()}
+        load = os.getloadavg()[0]
+        printed = pdf.print_book(site, ROOT, tmp / "book.pdf")
+        printed = {"seconds": round(printed["total_s"], 1), "bytes": printed["bytes"], "pages": printed["pages"],
+                   "load_average_before": round(load, 1)}
+    report = {"cpus": os.cpu_count(), "builds": builds, "weights": weights, "animation": animation_formats(),
+              "pdf": printed}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print_table(report)
