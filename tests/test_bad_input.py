@@ -27,13 +27,13 @@ from lesson_code import (  # noqa: E402
     Adam,
     History,
     Momentum,
+    Movie,
     Plain,
     RMSProp,
-    Movie,
     accuracy,
+    batch_indices,
     bce_with_logits,
     best_constant_lr,
-    batch_indices,
     boundary_animation,
     condition_number,
     confusion_matrix,
@@ -85,6 +85,7 @@ from lesson_code import (  # noqa: E402
     running_average,
     sample_minibatch_gradients,
     scatter_data,
+    schedules,
     sgd,
     sgd_lr_grid,
     sgd_paths,
@@ -96,7 +97,6 @@ from lesson_code import (  # noqa: E402
     unflatten,
     video_html,
 )
-from lesson_code import schedules  # noqa: E402
 from lesson_code.schedules import constant, cosine, exponential, inverse_time, step_decay  # noqa: E402
 
 NAN, INF = float("nan"), float("inf")
@@ -672,9 +672,10 @@ CASES = [
      "torch.float32", TypeError),
     ("sgd_paths batches (steps, b)", lambda: sgd_paths(X, Y, A, lr=0.1, batches=BI[:, 0]), "batches", "(5, 2)",
      ValueError),
-    ("sgd_paths batch index past n", lambda: sgd_paths(X, Y, A, lr=0.1, batches=BI + 5), "batches", "10",
-     ValueError),
-    ("sgd_paths batch index negative", lambda: sgd_paths(X, Y, A, lr=0.1, batches=BI - 5), "batches", "-", ValueError),
+    ("sgd_paths batch index past n", lambda: sgd_paths(X, Y, A, lr=0.1, batches=with_entry(BI, 3, 10)), "batches",
+     "10", ValueError),
+    ("sgd_paths batch index negative", lambda: sgd_paths(X, Y, A, lr=0.1, batches=with_entry(BI, 3, -1)), "batches",
+     "-1", ValueError),
     ("sgd_paths empty batches", lambda: sgd_paths(X, Y, A, lr=0.1, batches=BI[:, :, :0]), "batches", "(5, 1, 0)",
      ValueError),
     ("sgd_paths no steps", lambda: sgd_paths(X, Y, A, lr=0.1, batches=BI[:0]), "batches", "(0, 1, 2)", ValueError),
