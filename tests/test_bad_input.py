@@ -879,3 +879,91 @@ def test_large_finite_data_whose_sum_overflows_is_not_taken_for_infinite():
     assert float(mse(y, y)) == 0.0
     with pytest.raises(ValueError, match="y must be finite, got inf at index 2"):
         mse(y, with_entry(y, 2, INF))
+
+
+def test_a_torch_optimiser_for_rule_is_not_told_to_call_it():
+    for rule in (torch.optim.Adam, torch.optim.SGD([A.clone()], lr=0.1)):
+        with pytest.raises(TypeError) as raised:
+            gradient_descent(linear_mse, A, X, Y, lr=0.1, steps=1, rule=rule)
+        assert "call it" not in str(raised.value) and "lesson_code.updates" in str(raised.value)
+
+
+# -- edge cases of the update rules, schedules, grid, generalisation and noise ----------------
+
+
+def test_every_schedule_starts_at_lr_and_a_run_of_one_step_is_that_rate():
+    for rates in (constant(0.3, 1), step_decay(0.3, 1, step_size=5, gamma=0.5), exponential(0.3, 1, gamma=0.5),
+                  inverse_time(0.3, 1, t0=2), cosine(0.3, 1), cosine(0.3, 1, lr_min=0.1)):
+        assert rates.tolist() == [0.3]  # step 0: gamma ** 0 = 1, 1 / (1 + 0) = 1, (1 + cos 0) / 2 = 1
+    assert step_decay(0.3, 4, step_size=10, gamma=0.5).tolist() == [0.3] * 4  # no decay before step_size steps
+    x, y = X.double(), Y.double()
+    one = sgd_paths(x, y, A, lr=cosine(0.3, 1), batches=batch_indices(10, 10, 1, [0]))
+    by_hand = A.double() - 0.3 * 2 / 10 * x.T @ (x @ A.double() - y)  # one full-batch step from A
+    torch.testing.assert_close(one[-1, 0], by_hand, rtol=1e-12, atol=1e-12)
+
+
+def test_a_batch_of_all_the_data_has_no_noise_and_takes_the_steps_of_gradient_descent():
+    x, y = make_line(12, seed=3)
+    a = torch.tensor([0.5, -0.5])
+    assert torch.equal(minibatch_covariance(x, y, a, 12), torch.zeros(2, 2, dtype=torch.float64))
+    full = mse_grad(a.double(), x.double(), y.double())  # the hand-derived gradient of the MSE on all the data
+    torch.testing.assert_close(sample_minibatch_gradients(x, y, a, 12, draws=3, seed=0), full.expand(3, -1),
+                               rtol=1e-12, atol=1e-12)
+    batches = batch_indices(12, 12, 4, [0, 1])
+    assert all(sorted(batch.tolist()) == list(range(12)) for batch in batches.reshape(-1, 12))
+    paths = sgd_paths(x, y, a, lr=0.1, batches=batches)
+    gd = gradient_descent(linear_mse, a.double(), x.double(), y.double(), lr=0.1, steps=4)
+    for run in range(2):
+        torch.testing.assert_close(paths[:, run], gd.params, rtol=1e-12, atol=1e-12)
+
+
+def test_one_example_has_no_gradient_noise():
+    x, y, a = torch.tensor([[2.0, 1.0]]), torch.tensor([3.0]), torch.zeros(2)
+    torch.testing.assert_close(example_gradients(x, y, a), torch.tensor([[-12.0, -6.0]], dtype=torch.float64))
+    assert torch.equal(minibatch_covariance(x, y, a, 1), torch.zeros(2, 2, dtype=torch.float64))
+    assert torch.equal(gradient_covariance(x, y, a), torch.zeros(2, 2, dtype=torch.float64))
+
+
+def test_the_smallest_split_the_shortest_curve_and_the_last_start():
+    split = split_indices(3, validation=1, test=1, seed=0)
+    assert sorted(torch.cat(split).tolist()) == [0, 1, 2] and all(len(part) == 1 for part in split)
+    assert early_stop(torch.tensor([2.0]), 5) == (0, 0)
+    path = torch.arange(10.0).reshape(5, 2)
+    assert torch.equal(running_average(path, start=4), path[4:].double())
+    torch.testing.assert_close(running_average(path)[-1], path.double().mean(dim=0))
+
+
+def test_degree_0_is_the_intercept_alone_and_its_ridge_fit_is_the_mean():
+    features = poly_features(CX.double(), 0)
+    assert torch.equal(features, torch.ones(10, 1, dtype=torch.float64))
+    for alpha in (0.0, 0.5):  # the intercept is not decayed: the best constant is the mean
+        torch.testing.assert_close(ridge_fit(features, CY.double(), alpha), CY.double().mean().reshape(1))
+
+
+def test_mixed_float32_and_float64_in_the_noise_and_grid_functions_work_in_float64():
+    a = torch.tensor([0.5, -0.5])
+    mixed = example_gradients(X, Y.double(), a)
+    assert mixed.dtype == torch.float64
+    assert torch.equal(mixed, example_gradients(X.double(), Y.double(), a.double()))
+    grid = sgd_lr_grid(X, Y.double(), a, lrs=[0.1], batch_size=10, epochs=2, seed=0)
+    gd = gradient_descent(linear_mse, a.double(), X.double(), Y.double(), lr=0.1, steps=2)
+    torch.testing.assert_close(grid[:, 0], gd.params, rtol=1e-12, atol=1e-12)  # batches of all: no shuffling matters
+    assert torch.equal(excess_loss(X, Y, least_squares(X.double(), Y.double())), torch.tensor(0.0, dtype=torch.float64))
+
+
+def test_seeds_from_numpy_and_a_range_are_the_same_seeds():
+    assert torch.equal(batch_indices(10, 2, 6, np.arange(3)), batch_indices(10, 2, 6, range(3)))
+    assert torch.equal(make_curve(10, seed=np.int64(2))[1], make_curve(10, seed=2)[1])
+    assert torch.equal(split_indices(10, validation=2, test=2, seed=np.int32(1)).train,
+                       split_indices(10, validation=2, test=2, seed=1).train)
+
+
+def test_a_rule_steps_by_hand_from_its_init():
+    g = torch.tensor([1.0, -2.0])
+    step, state = Momentum(0.9).step(g, Momentum(0.9).init(A), 0.1)
+    torch.testing.assert_close(step, -0.1 * g)  # the velocity starts at zero
+    step, _ = Momentum(0.9).step(g, state, 0.1)
+    torch.testing.assert_close(step, 0.9 * (-0.1 * g) - 0.1 * g)
+    step, _ = Adam().step(g, Adam().init(A), 0.1)  # bias-corrected first step: -lr * g / (|g| + eps)
+    torch.testing.assert_close(step, -0.1 * g / (g.abs() + 1e-8))
+    assert Plain().step(g, Plain().init(A), 0.1)[0].tolist() == pytest.approx([-0.1, 0.2])
