@@ -29,13 +29,13 @@ def _check_step(rule: object, grad: object, state: object, lr: object, length: i
     """Check what `step` is handed: a gradient tensor, the state of this rule (``length`` items, the first shaped
     like ``grad``), and a learning rate above 0. Only types and shapes: a diverging run's gradient may be infinite."""
     check_tensor("grad", grad, finite=False)
-    name = type(rule).__name__
+    expected = f"what {type(rule).__name__}.init(params) returns, " + (f"a tuple of {length}" if length else "()")
     if not isinstance(state, tuple):
-        raise TypeError(f"state must be what {name}.init(params) returns, a tuple of {length}, got {describe(state)}: "
-                        f"start with state = rule.init(params), then pass on the state that step returns")
+        raise TypeError(f"state must be {expected}, got {describe(state)}: "
+                        "start with state = rule.init(params), then pass on the state that step returns")
     if len(state) != length:
-        raise ValueError(f"state must be what {name}.init(params) returns, a tuple of {length}, got {len(state)} "
-                         f"items: the state of another rule? Start with state = rule.init(params)")
+        raise ValueError(f"state must be {expected}, got {len(state)} item{'s' if len(state) != 1 else ''}: "
+                         "the state of another rule? Start with state = rule.init(params)")
     if length and isinstance(state[0], Tensor) and state[0].shape != grad.shape:  # type: ignore[union-attr]
         raise ValueError(f"grad must have the shape of the parameters, {tuple(state[0].shape)}, "
                          f"got shape {tuple(grad.shape)}")  # type: ignore[union-attr]
