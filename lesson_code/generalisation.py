@@ -12,8 +12,16 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_regression, check_tensor
-from lesson_code.losses import mse
+from lesson_code.checks import (
+    check_count,
+    check_number,
+    check_regression,
+    check_same_dtype,
+    check_seed,
+    check_shape,
+    check_tensor,
+)
+from lesson_code.losses import _mse
 
 
 def make_curve(n: int = 60, *, noise: float = 0.3, seed: int = 0) -> tuple[Tensor, Tensor]:
@@ -32,11 +40,9 @@ def make_curve(n: int = 60, *, noise: float = 0.3, seed: int = 0) -> tuple[Tenso
         y: ``(n,)`` targets.
     """
     check_count("n", n, 2)
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)):
-        raise TypeError(f"noise must be a number, got {type(noise).__name__}")
-    if not 0 <= noise < math.inf:
-        raise ValueError(f"noise must be a finite number at least 0, got {noise}")
-    generator = torch.Generator().manual_seed(seed)
+    if not 0 <= check_number("noise", noise) < math.inf:
+        raise ValueError(f"noise must be a finite number at least 0, got {noise!r}")
+    generator = torch.Generator().manual_seed(check_seed("seed", seed))
     x = torch.rand(n, generator=generator) * 2 - 1  # (n,): uniform on [-1, 1)
     y = torch.sin(math.pi * x) + noise * torch.randn(n, generator=generator)
     return x, y
@@ -60,7 +66,7 @@ def split_indices(n: int, *, validation: int, test: int, seed: int) -> Split:
     check_count("n", n, 3)
     check_count("validation", validation, 1, n - 2)
     check_count("test", test, 1, n - 1 - validation)
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(check_seed("seed", seed)))
     val_idx, test_idx, train_idx = order.split([validation, test, n - validation - test])
     return Split(train_idx.sort().values, val_idx.sort().values, test_idx.sort().values)
 
@@ -96,10 +102,8 @@ def poly_features(x: Tensor, degree: int) -> Tensor:
 
 
 def _check_decay(weight_decay: float) -> float:
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)):
-        raise TypeError(f"weight_decay must be a number, got {type(weight_decay).__name__}")
-    if not 0 <= weight_decay < math.inf:
-        raise ValueError(f"weight_decay must be a finite number at least 0, got {weight_decay}")
+    if not 0 <= check_number("weight_decay", weight_decay) < math.inf:
+        raise ValueError(f"weight_decay must be a finite number at least 0, got {weight_decay!r}")
     return float(weight_decay)
 
 
@@ -117,7 +121,8 @@ def ridge_mse(a: Tensor, x: Tensor, y: Tensor, weight_decay: float) -> Tensor:
     ``torch.optim.SGD(weight_decay=alpha)`` adds to the gradient.
     Taught in {ref}`ch-generalisation`.
     """
-    return mse(x @ a, y) + _check_decay(weight_decay) / 2 * (a[:-1] ** 2).sum()
+    check_regression(x, y, a, finite_a=False, same_dtype=True)  # a diverging run's a overflows: its loss says so
+    return _mse(x @ a, y) + _check_decay(weight_decay) / 2 * (a[:-1] ** 2).sum()
 
 
 def ridge_grad(a: Tensor, x: Tensor, y: Tensor, weight_decay: float) -> Tensor:
@@ -126,7 +131,7 @@ def ridge_grad(a: Tensor, x: Tensor, y: Tensor, weight_decay: float) -> Tensor:
     A gradient step is then $w \leftarrow (1 - \eta\alpha)\, w - \eta \nabla L(w)$: before the
     step on the data, every weight shrinks by the factor $1 - \eta\alpha$, hence "weight decay".
     """
-    check_regression(x, y, a)
+    check_regression(x, y, a, same_dtype=True)
     return 2.0 / len(y) * x.T @ (x @ a - y) + _check_decay(weight_decay) * _decayed(a)
 
 
@@ -137,10 +142,10 @@ def ridge_fit(x: Tensor, y: Tensor, weight_decay: float = 0.0) -> Tensor:
     identity except a 0 for the intercept. With ``weight_decay = 0`` it is least squares
     (``torch.linalg.lstsq``, which also copes with more features than examples).
     """
-    check_tensor("x", x)
+    check_tensor("x", x, ndim=2, nonempty=True)
     check_tensor("y", y)
-    if x.ndim != 2 or y.shape != (x.shape[0],):
-        raise ValueError(f"x must be (n, p) and y (n,), got {tuple(x.shape)} and {tuple(y.shape)}")
+    check_shape("y", y, (x.shape[0],), f" to match x of shape {tuple(x.shape)}")
+    check_same_dtype("y", y, "x", x)
     weight_decay = _check_decay(weight_decay)
     if weight_decay == 0:
         return torch.linalg.lstsq(x, y.unsqueeze(1)).solution.squeeze(1)

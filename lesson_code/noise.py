@@ -7,20 +7,31 @@ Taught in {ref}`ch-noise`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
+from numbers import Integral
 
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_positive, check_regression, check_tensor
+from lesson_code.checks import (
+    SEED_RANGE,
+    check_bool,
+    check_count,
+    check_positive,
+    check_regression,
+    check_seed,
+    check_shape,
+    check_tensor,
+    describe,
+)
 
 NOISE_BALL_TOLERANCE = 0.2
 """How far (relatively) a measured noise ball may be from `noise_ball` when its assumptions hold:
 independent batches and a rate below a quarter of the stability bound."""
 
 
-def _as64(x: Tensor, y: Tensor, a: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    check_regression(x, y, a)
+def _as64(x: Tensor, y: Tensor, a: Tensor, a_name: str = "a") -> tuple[Tensor, Tensor, Tensor]:
+    check_regression(x, y, a, a_name=a_name)  # float32 and float64 mix: everything becomes float64
     return x.double(), y.double(), a.double()
 
 
@@ -50,7 +61,7 @@ def minibatch_covariance(x: Tensor, y: Tensor, a: Tensor, batch_size: int) -> Te
     The factor $(n - b)/(n - 1)$ is the finite-population correction: it is 1 for $b = 1$ and 0 for
     $b = n$, where every batch is all the data. ``(p, p)``, float64.
     """
-    n = len(y)
+    n = check_regression(x, y, a)
     check_count("batch_size", batch_size, 1, n)
     if n == 1:
         return torch.zeros(x.shape[1], x.shape[1], dtype=torch.float64)
@@ -65,13 +76,29 @@ def sample_minibatch_gradients(
     g = example_gradients(x, y, a)
     check_count("batch_size", batch_size, 1, len(g))
     check_count("draws", draws, 1)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(check_seed("seed", seed))
     batches = torch.rand(draws, len(g), generator=generator).argsort(dim=1)[:, :batch_size]  # (draws, b)
     return g[batches].mean(dim=1)
 
 
+def _check_seeds(seeds: object) -> list[int]:
+    """``seeds`` as a list of ints if it is a non-empty sequence of seeds, such as ``range(5)``."""
+    if isinstance(seeds, (str, bytes, Tensor)) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be a list of int seeds, such as range(5) or [0], got {describe(seeds)}")
+    listed = list(seeds)
+    if not listed:
+        raise ValueError(f"seeds must hold at least one seed, such as range(5) or [0], got {describe(seeds)}")
+    low, high = SEED_RANGE
+    for seed in listed:
+        if isinstance(seed, bool) or not isinstance(seed, Integral):
+            raise TypeError(f"seeds must hold ints, such as range(5), got {describe(seed)} in {describe(seeds)}")
+        if not low <= int(seed) <= high:
+            raise ValueError(f"seeds must hold ints in -2**63..2**64-1, got {seed}")
+    return [int(seed) for seed in listed]
+
+
 def batch_indices(
-    n: int, batch_size: int, steps: int, seeds: Sequence[int], *, reshuffle: bool = True,
+    n: int, batch_size: int, steps: int, seeds: Iterable[int], *, reshuffle: bool = True,
 ) -> Tensor:
     """The examples of each step of one SGD run per seed: ``(steps, runs, batch_size)``.
 
@@ -83,8 +110,8 @@ def batch_indices(
     check_count("n", n, 1)
     check_count("batch_size", batch_size, 1, n)
     check_count("steps", steps, 1)
-    if len(seeds) == 0:
-        raise ValueError("seeds must hold at least one seed, got none")
+    seeds = _check_seeds(seeds)
+    check_bool("reshuffle", reshuffle)
     if reshuffle and n % batch_size:
         raise ValueError(f"batch_size must divide n = {n} when reshuffle=True, got {batch_size}")
     runs = []
@@ -117,18 +144,32 @@ def sgd_paths(x: Tensor, y: Tensor, a0: Tensor, *, lr: float | Tensor, batches: 
     Returns:
         ``(steps + 1, runs, p)``: the parameters of every run before each step and after the last.
     """
-    x, y, a0 = _as64(x, y, a0)
-    if batches.ndim != 3 or batches.dtype != torch.int64:
-        raise ValueError(f"batches must be int64 of shape (steps, runs, b), got {batches.dtype} {tuple(batches.shape)}")
+    x, y, a0 = _as64(x, y, a0, "a0")
+    n = len(y)
+    check_tensor("batches", batches, floating=False)
+    if batches.dtype != torch.int64:
+        raise TypeError(f"batches must be int64 example indices, as batch_indices makes them, "
+                        f"got dtype {batches.dtype}: pass batches.long()")
+    check_shape("batches", batches, ("steps", "runs", "b"), ", as batch_indices makes them")
     steps, runs, b = batches.shape
+    if batches.numel() == 0:
+        raise ValueError(f"batches must hold at least one step of one run of one example, "
+                         f"got shape {tuple(batches.shape)}")
+    low, high = int(batches.min()), int(batches.max())
+    if low < 0 or high >= n:
+        raise ValueError(f"batches must hold example indices 0..{n - 1} (n = {n}), got {low if low < 0 else high}")
     if isinstance(lr, Tensor):
         check_tensor("lr", lr)
-        if lr.shape not in ((steps,), (steps, runs)) or not bool((lr > 0).all()):
+        if lr.shape not in ((steps,), (steps, runs)):
             raise ValueError(
-                f"lr must be a number, or positive rates of shape ({steps},) or ({steps}, {runs}), "
-                f"got shape {tuple(lr.shape)}"
+                f"lr must be a number, or rates of shape ({steps},) or ({steps}, {runs}), got shape {tuple(lr.shape)}"
             )
+        if not bool((lr > 0).all()):
+            raise ValueError(f"lr must hold rates above 0, got {float(lr.min())!r}")
         rates = lr.double().reshape(steps, -1, 1)  # (steps, 1 or runs, 1)
+    elif isinstance(lr, (list, tuple)):
+        raise TypeError(f"lr must be a number, or a tensor of rates (a schedule), got {describe(lr)}: "
+                        "pass torch.tensor(...)")
     else:
         rates = torch.full((steps, 1, 1), check_positive("lr", lr), dtype=torch.float64)
     xb_all, yb_all = x[batches], y[batches]  # (steps, runs, b, p), (steps, runs, b)
@@ -152,6 +193,10 @@ def noise_ball(x: Tensor, y: Tensor, *, lr: float, batch_size: int) -> float:
     the batch's curvature is the full curvature $H$; for small $\eta$ it is about
     $\frac{\eta}{4} \operatorname{tr} C$. Derived in {ref}`ch-noise`.
     """
+    check_tensor("x", x, ndim=2, nonempty=True)
+    check_tensor("y", y)
+    check_shape("y", y, (x.shape[0],), f" to match x of shape {tuple(x.shape)}")
+    check_count("batch_size", batch_size, 1, len(y))
     lr = check_positive("lr", lr)
     x64, y64 = x.double(), y.double()
     a_star = torch.linalg.lstsq(x64, y64.unsqueeze(1)).solution.squeeze(1)
@@ -173,6 +218,9 @@ def running_average(params: Tensor, *, start: int = 0) -> Tensor:
     in float64.
     """
     check_tensor("params", params)
+    if params.ndim == 0 or len(params) == 0:
+        raise ValueError(f"params must hold the parameters of at least one step along dim 0, as sgd_paths returns "
+                         f"them, got shape {tuple(params.shape)}")
     check_count("start", start, 0, len(params) - 1)
     kept = params[start:].double()
     counts = torch.arange(1, len(kept) + 1, dtype=torch.float64).reshape(-1, *([1] * (kept.ndim - 1)))

@@ -13,7 +13,7 @@ import math
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_positive
+from lesson_code.checks import check_count, check_number, check_positive
 
 
 def _steps(steps: int) -> Tensor:
@@ -21,7 +21,7 @@ def _steps(steps: int) -> Tensor:
 
 
 def _fraction(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+    if not 0 < check_number(name, value) < 1:
         raise ValueError(f"{name} must be a number strictly between 0 and 1, got {value!r}")
     return float(value)
 
@@ -64,6 +64,6 @@ def cosine(lr: float, steps: int, *, lr_min: float = 0.0) -> Tensor:
     ``torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=lr_min)``.
     """
     lr = check_positive("lr", lr)
-    if isinstance(lr_min, bool) or not isinstance(lr_min, (int, float)) or not 0 <= lr_min < lr:
+    if not 0 <= check_number("lr_min", lr_min) < lr:
         raise ValueError(f"lr_min must be a number in [0, lr) = [0, {lr}), got {lr_min!r}")
     return lr_min + (lr - lr_min) * (1 + torch.cos(math.pi * _steps(steps) / steps)) / 2

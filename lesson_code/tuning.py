@@ -7,12 +7,14 @@ Taught in {ref}`ch-sgd`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from numbers import Real
 
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_tensor
+from lesson_code.checks import check_count, check_regression, check_shape, check_tensor, describe
 from lesson_code.training import epoch_batches
 
 
@@ -36,16 +38,8 @@ def sgd_lr_grid(
     Returns:
         ``(epochs + 1, len(lrs), p)``: the parameters of every run at the start and after each epoch.
     """
-    for name, value in (("x", x), ("y", y), ("params0", params0)):
-        check_tensor(name, value)
-    if x.ndim != 2 or y.shape != (x.shape[0],) or params0.shape != (x.shape[1],):
-        raise ValueError(
-            f"x must be (n, p), y (n,) and params0 (p,), got {tuple(x.shape)}, {tuple(y.shape)}, {tuple(params0.shape)}"
-        )
-    rates = torch.as_tensor(lrs, dtype=torch.float64)
-    if rates.ndim != 1 or len(rates) == 0 or not torch.isfinite(rates).all() or not (rates > 0).all():
-        raise ValueError(f"lrs must be a non-empty list of finite learning rates above 0, got {lrs!r}")
-    n = len(y)
+    n = check_regression(x, y, params0, a_name="params0")  # float32 and float64 mix: all is computed in float64
+    rates = torch.as_tensor(_check_rates("lrs", lrs), dtype=torch.float64)
     check_count("batch_size", batch_size, 1, n)
     check_count("epochs", epochs, 1)
     x64, y64 = x.double(), y.double()
@@ -62,6 +56,25 @@ def sgd_lr_grid(
     return torch.stack(out)
 
 
+def _check_rates(name: str, value: object) -> list[float]:
+    """``value`` as a list of floats if it is a non-empty sequence (or vector) of finite numbers above 0."""
+    if isinstance(value, Tensor):
+        check_tensor(name, value, ndim=1)
+        items: list[object] = value.tolist()
+    elif isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a list of learning rates, such as [0.01, 0.1], got {describe(value)}")
+    else:
+        items = list(value)
+    if not items:
+        raise ValueError(f"{name} must hold at least one learning rate, got {describe(value)}")
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, Real):
+            raise TypeError(f"{name} must hold numbers, got {describe(item)} in {describe(value)}")
+        if not (0 < float(item) < math.inf):
+            raise ValueError(f"{name} must hold finite learning rates above 0, got {item!r} in {describe(value)}")
+    return [float(item) for item in items]
+
+
 def excess_loss(x: Tensor, y: Tensor, params: Tensor) -> Tensor:
     r"""How far above the least-squares loss each parameter vector is, in float64:
     $L(a) - L(a^\star) = (a - a^\star)^\top \tfrac{1}{n} X^\top X \, (a - a^\star)$.
@@ -70,15 +83,13 @@ def excess_loss(x: Tensor, y: Tensor, params: Tensor) -> Tensor:
     losses, so small excesses keep all their digits. ``params`` is ``(..., p)``; the result is ``(...)``,
     with ``inf`` where the parameters are not finite (a run that diverged).
     """
-    check_tensor("x", x)
+    check_tensor("x", x, ndim=2, nonempty=True)
     check_tensor("y", y)
-    if not isinstance(params, Tensor) or not params.is_floating_point():
-        raise TypeError(f"params must be a floating-point torch.Tensor, got {type(params).__name__}")
-    if x.ndim != 2 or y.shape != (x.shape[0],) or params.shape[-1:] != x.shape[1:]:
-        raise ValueError(
-            f"x must be (n, p), y (n,) and params (..., p), got {tuple(x.shape)}, {tuple(y.shape)}, "
-            f"{tuple(params.shape)}"
-        )
+    check_shape("y", y, (x.shape[0],), f" to match x of shape {tuple(x.shape)}")
+    check_tensor("params", params, finite=False)  # a run that diverged has an infinite excess
+    if params.shape[-1:] != x.shape[1:]:
+        raise ValueError(f"params must have shape (..., {x.shape[1]}): for x (n, p) = {tuple(x.shape)}, "
+                         f"params (..., p), got shape {tuple(params.shape)}")
     x64, y64 = x.double(), y.double()
     best = torch.linalg.lstsq(x64, y64.unsqueeze(1)).solution.squeeze(1)
     gap = params.double() - best

@@ -15,10 +15,32 @@ from typing import Protocol
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_between, check_bool, check_positive
+from lesson_code.checks import check_between, check_bool, check_positive, check_tensor, describe
 
 State = tuple[Tensor, ...]
 """What a rule remembers between steps: tensors of the parameters' shape, and a step count."""
+
+
+def _check_init(params: object) -> Tensor:
+    return check_tensor("params", params, finite=False)
+
+
+def _check_step(rule: object, grad: object, state: object, lr: object, length: int) -> State:
+    """Check what `step` is handed: a gradient tensor, the state of this rule (``length`` items, the first shaped
+    like ``grad``), and a learning rate above 0. Only types and shapes: a diverging run's gradient may be infinite."""
+    check_tensor("grad", grad, finite=False)
+    expected = f"what {type(rule).__name__}.init(params) returns, " + (f"a tuple of {length}" if length else "()")
+    if not isinstance(state, tuple):
+        raise TypeError(f"state must be {expected}, got {describe(state)}: "
+                        "start with state = rule.init(params), then pass on the state that step returns")
+    if len(state) != length:
+        raise ValueError(f"state must be {expected}, got {len(state)} item{'s' if len(state) != 1 else ''}: "
+                         "the state of another rule? Start with state = rule.init(params)")
+    if length and isinstance(state[0], Tensor) and state[0].shape != grad.shape:  # type: ignore[union-attr]
+        raise ValueError(f"grad must have the shape of the parameters, {tuple(state[0].shape)}, "
+                         f"got shape {tuple(grad.shape)}")  # type: ignore[union-attr]
+    check_positive("lr", lr)
+    return state
 
 
 class UpdateRule(Protocol):
@@ -38,9 +60,11 @@ class Plain:
     r"""The plain step $-\eta g$: gradient descent on all the data, SGD on a mini-batch."""
 
     def init(self, params: Tensor) -> State:
+        _check_init(params)
         return ()
 
     def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
+        _check_step(self, grad, state, lr, 0)
         return -lr * grad, state
 
 
@@ -63,10 +87,10 @@ class Momentum:
         check_bool("nesterov", self.nesterov)
 
     def init(self, params: Tensor) -> State:
-        return (torch.zeros_like(params),)
+        return (torch.zeros_like(_check_init(params)),)
 
     def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
-        (velocity,) = state
+        (velocity,) = _check_step(self, grad, state, lr, 1)
         velocity = self.beta * velocity - lr * grad
         step = self.beta * velocity - lr * grad if self.nesterov else velocity
         return step, (velocity,)
@@ -88,10 +112,10 @@ class RMSProp:
         check_positive("eps", self.eps)
 
     def init(self, params: Tensor) -> State:
-        return (torch.zeros_like(params),)
+        return (torch.zeros_like(_check_init(params)),)
 
     def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
-        (square_avg,) = state
+        (square_avg,) = _check_step(self, grad, state, lr, 1)
         square_avg = self.alpha * square_avg + (1 - self.alpha) * grad * grad
         return -lr * grad / (square_avg.sqrt() + self.eps), (square_avg,)
 
@@ -119,10 +143,11 @@ class Adam:
         check_bool("bias_correction", self.bias_correction)
 
     def init(self, params: Tensor) -> State:
+        _check_init(params)
         return (torch.zeros_like(params), torch.zeros_like(params), torch.zeros((), dtype=torch.int64))
 
     def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
-        mean, square_avg, t = state
+        mean, square_avg, t = _check_step(self, grad, state, lr, 3)
         t = t + 1
         mean = self.beta1 * mean + (1 - self.beta1) * grad
         square_avg = self.beta2 * square_avg + (1 - self.beta2) * grad * grad
@@ -136,10 +161,14 @@ class Adam:
 
 def check_rule(rule: object) -> UpdateRule:
     """``rule`` itself, once it is known to have ``init`` and ``step``; a clear `TypeError` if not."""
+    ours = "an update rule of lesson_code.updates, such as Momentum(beta=0.9) or Adam()"
     if isinstance(rule, type):
-        raise TypeError(f"rule must be an update rule such as Momentum(beta=0.9), got the class {rule.__name__}: "
-                        f"call it, {rule.__name__}(...)")
+        if rule.__module__ == __name__:
+            raise TypeError(f"rule must be {ours}, got the class {rule.__name__}: call it, {rule.__name__}(...)")
+        raise TypeError(f"rule must be {ours}, got the class {rule.__module__}.{rule.__name__}: "
+                        "torch.optim's optimisers run their own loop; pass one of lesson_code.updates' rules")
     if not (callable(getattr(rule, "init", None)) and callable(getattr(rule, "step", None))):
-        raise TypeError(f"rule must be an update rule with init() and step(), such as Plain() or Adam(), "
-                        f"got {rule!r} of type {type(rule).__name__}")
+        fix = ": torch.optim's optimisers run their own loop; pass one of lesson_code.updates' rules" \
+            if isinstance(rule, torch.optim.Optimizer) else ""
+        raise TypeError(f"rule must be {ours}, or an object with init() and step(), got {describe(rule)}{fix}")
     return rule  # type: ignore[return-value]

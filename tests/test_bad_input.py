@@ -8,6 +8,7 @@ name, then "must", then "got", then a representation of what was given, in that 
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 import warnings
@@ -23,20 +24,29 @@ import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from lesson_code import (  # noqa: E402
+    Adam,
     History,
+    Momentum,
     Movie,
+    Plain,
+    RMSProp,
     accuracy,
+    batch_indices,
     bce_with_logits,
     best_constant_lr,
     boundary_animation,
     condition_number,
     confusion_matrix,
     count_params,
+    early_stop,
     encode_mp4,
     epoch_batches,
+    example_gradients,
+    excess_loss,
     explorer_data,
     explorer_html,
     fit_animation,
+    gradient_covariance,
     gradient_descent,
     heavy_ball,
     hessian_eigenvalues,
@@ -50,30 +60,44 @@ from lesson_code import (  # noqa: E402
     logistic_loss,
     loss_grid,
     loss_path,
+    make_curve,
     make_line,
     make_two_classes,
     mark_point,
     max_stable_lr,
+    minibatch_covariance,
     mlp_logits,
     mlp_loss,
     mse,
     mse_grad,
+    noise_ball,
     plot_line,
     plot_loss,
     plot_loss_contours,
     plot_params,
     plot_path,
+    poly_features,
     predict,
     race_animation,
+    ridge_fit,
+    ridge_grad,
+    ridge_mse,
+    running_average,
+    sample_minibatch_gradients,
     scatter_data,
+    schedules,
     sgd,
+    sgd_lr_grid,
+    sgd_paths,
     sigmoid,
     softmax_cross_entropy,
+    split_indices,
     steps_per_epoch,
     train,
     unflatten,
     video_html,
 )
+from lesson_code.schedules import constant, cosine, exponential, inverse_time, step_decay  # noqa: E402
 
 NAN, INF = float("nan"), float("inf")
 
@@ -90,6 +114,10 @@ P = init_params(SIZES, seed=0, on=torch.device("cpu"))
 XD = torch.rand(5, 64, generator=torch.Generator().manual_seed(0))
 LABELS = torch.tensor([0, 1, 2, 3, 9])
 YD = torch.nn.functional.one_hot(LABELS, 10).float()
+CX, CY = make_curve(10, seed=0)  # (10,) inputs in [-1, 1), (10,) targets
+F = poly_features(CX, 3)  # (10, 4)
+VAL = torch.tensor([3.0, 2.0, 2.5, 2.4, 2.6])  # a validation curve
+BI = batch_indices(10, 2, 5, [0])  # (5, 1, 2): 5 steps of one run, batches of 2
 
 
 def with_entry(t: torch.Tensor, index: int, value: float) -> torch.Tensor:
@@ -439,6 +467,247 @@ CASES = [
      ValueError),
     ("confusion_matrix lengths differ", lambda: confusion_matrix(LABELS, LABELS[:4], 10), "true", "(4,)",
      ValueError),
+    # update rules
+    ("Momentum beta=1.0", lambda: Momentum(beta=1.0), "beta", "1.0", ValueError),
+    ("Momentum beta=-0.1", lambda: Momentum(beta=-0.1), "beta", "-0.1", ValueError),
+    ("Momentum beta=nan", lambda: Momentum(beta=NAN), "beta", "nan", ValueError),
+    ("Momentum beta='0.9'", lambda: Momentum(beta="0.9"), "beta", "'0.9'", TypeError),
+    ("Momentum beta=True", lambda: Momentum(beta=True), "beta", "True", TypeError),
+    ("Momentum beta a tensor", lambda: Momentum(beta=torch.tensor(0.9)), "beta", "tensor", TypeError),
+    ("Momentum nesterov=1", lambda: Momentum(0.9, nesterov=1), "nesterov", "1", TypeError),
+    ("RMSProp alpha=1.5", lambda: RMSProp(alpha=1.5), "alpha", "1.5", ValueError),
+    ("RMSProp eps=0", lambda: RMSProp(eps=0.0), "eps", "0.0", ValueError),
+    ("RMSProp eps=inf", lambda: RMSProp(eps=INF), "eps", "inf", ValueError),
+    ("Adam beta1=1.0", lambda: Adam(beta1=1.0), "beta1", "1.0", ValueError),
+    ("Adam beta2=nan", lambda: Adam(beta2=NAN), "beta2", "nan", ValueError),
+    ("Adam eps=None", lambda: Adam(eps=None), "eps", "None", TypeError),
+    ("Adam bias_correction='yes'", lambda: Adam(bias_correction="yes"), "bias_correction", "'yes'", TypeError),
+    ("train rule the class Momentum", lambda: gradient_descent(linear_mse, A, X, Y, lr=0.1, steps=1, rule=Momentum),
+     "rule", "Momentum", TypeError),
+    ("sgd rule the class Adam", lambda: sgd(linear_mse, A, X, Y, lr=0.1, batch_size=2, epochs=1, seed=0, rule=Adam),
+     "rule", "Adam", TypeError),
+    ("train rule a string", lambda: gradient_descent(linear_mse, A, X, Y, lr=0.1, steps=1, rule="adam"),
+     "rule", "'adam'", TypeError),
+    ("train rule torch.optim.Adam", lambda: gradient_descent(linear_mse, A, X, Y, lr=0.1, steps=1,
+                                                             rule=torch.optim.Adam), "rule", "Adam", TypeError),
+    ("train rule a torch optimiser", lambda: gradient_descent(linear_mse, A, X, Y, lr=0.1, steps=1,
+                                                              rule=torch.optim.SGD([A.clone()], lr=0.1)),
+     "rule", "SGD", TypeError),
+    ("Adam().init a list", lambda: Adam().init([0.0, 0.0]), "params", "list", TypeError),
+    ("Momentum.step grad a list", lambda: Momentum(0.9).step([1.0, 2.0], Momentum(0.9).init(A), 0.1),
+     "grad", "list", TypeError),
+    ("Momentum.step with Adam's state", lambda: Momentum(0.9).step(A, Adam().init(A), 0.1), "state", "3", ValueError),
+    ("Adam.step without a state", lambda: Adam().step(A, None, 0.1), "state", "None", TypeError),
+    ("Plain.step lr=0", lambda: Plain().step(A, (), 0), "lr", "0", ValueError),
+    ("RMSProp.step lr a string", lambda: RMSProp().step(A, RMSProp().init(A), "0.1"), "lr", "'0.1'", TypeError),
+    ("Momentum.step grad of another shape", lambda: Momentum(0.9).step(torch.ones(3), Momentum(0.9).init(A), 0.1),
+     "grad", "(3,)", ValueError),
+    # learning-rate schedules
+    ("constant lr=0", lambda: constant(0.0, 10), "lr", "0.0", ValueError),
+    ("constant steps=0", lambda: constant(0.1, 0), "steps", "0", ValueError),
+    ("constant steps=10.0", lambda: constant(0.1, 10.0), "steps", "10.0", TypeError),
+    ("constant lr='0.1'", lambda: constant("0.1", 10), "lr", "'0.1'", TypeError),
+    ("step_decay gamma=1.5", lambda: step_decay(0.1, 10, step_size=2, gamma=1.5), "gamma", "1.5", ValueError),
+    ("step_decay gamma=0", lambda: step_decay(0.1, 10, step_size=2, gamma=0), "gamma", "0", ValueError),
+    ("step_decay gamma='0.5'", lambda: step_decay(0.1, 10, step_size=2, gamma="0.5"), "gamma", "'0.5'", TypeError),
+    ("step_decay gamma=True", lambda: step_decay(0.1, 10, step_size=2, gamma=True), "gamma", "True", TypeError),
+    ("step_decay step_size=0", lambda: step_decay(0.1, 10, step_size=0, gamma=0.5), "step_size", "0", ValueError),
+    ("step_decay step_size=2.5", lambda: step_decay(0.1, 10, step_size=2.5, gamma=0.5), "step_size", "2.5",
+     TypeError),
+    ("exponential gamma=nan", lambda: exponential(0.1, 10, gamma=NAN), "gamma", "nan", ValueError),
+    ("exponential lr=-0.1", lambda: exponential(-0.1, 10, gamma=0.9), "lr", "-0.1", ValueError),
+    ("exponential steps=True", lambda: exponential(0.1, True, gamma=0.9), "steps", "True", TypeError),
+    ("inverse_time t0=0", lambda: inverse_time(0.1, 10, t0=0), "t0", "0", ValueError),
+    ("inverse_time t0=inf", lambda: inverse_time(0.1, 10, t0=INF), "t0", "inf", ValueError),
+    ("inverse_time steps=10.0", lambda: inverse_time(0.1, 10.0, t0=5), "steps", "10.0", TypeError),
+    ("cosine lr_min above lr", lambda: cosine(0.1, 10, lr_min=0.2), "lr_min", "0.2", ValueError),
+    ("cosine lr_min=-0.01", lambda: cosine(0.1, 10, lr_min=-0.01), "lr_min", "-0.01", ValueError),
+    ("cosine lr_min='0'", lambda: cosine(0.1, 10, lr_min="0"), "lr_min", "'0'", TypeError),
+    ("cosine lr_min=nan", lambda: cosine(0.1, 10, lr_min=NAN), "lr_min", "nan", ValueError),
+    ("cosine steps=0", lambda: cosine(0.1, 0), "steps", "0", ValueError),
+    ("cosine steps=2.5", lambda: cosine(0.1, 2.5), "steps", "2.5", TypeError),
+    # choosing the learning rate
+    ("sgd_lr_grid x list", lambda: sgd_lr_grid(X.tolist(), Y, A, lrs=[0.1], batch_size=2, epochs=1, seed=0),
+     "x", "list", TypeError),
+    ("sgd_lr_grid params0 list", lambda: sgd_lr_grid(X, Y, [0.0, 0.0], lrs=[0.1], batch_size=2, epochs=1, seed=0),
+     "params0", "list", TypeError),
+    ("sgd_lr_grid y shorter", lambda: sgd_lr_grid(X, Y[:9], A, lrs=[0.1], batch_size=2, epochs=1, seed=0),
+     "y", "(9,)", ValueError),
+    ("sgd_lr_grid params0 (3,)", lambda: sgd_lr_grid(X, Y, torch.zeros(3), lrs=[0.1], batch_size=2, epochs=1,
+                                                     seed=0), "params0", "(3,)", ValueError),
+    ("sgd_lr_grid no examples", lambda: sgd_lr_grid(X[:0], Y[:0], A, lrs=[0.1], batch_size=1, epochs=1, seed=0),
+     "x", "(0, 2)", ValueError),
+    ("sgd_lr_grid y NaN", lambda: sgd_lr_grid(X, with_entry(Y, 1, NAN), A, lrs=[0.1], batch_size=2, epochs=1,
+                                              seed=0), "y", "nan", ValueError),
+    ("sgd_lr_grid lrs a number", lambda: sgd_lr_grid(X, Y, A, lrs=0.1, batch_size=2, epochs=1, seed=0),
+     "lrs", "0.1", TypeError),
+    ("sgd_lr_grid lrs empty", lambda: sgd_lr_grid(X, Y, A, lrs=[], batch_size=2, epochs=1, seed=0),
+     "lrs", "[]", ValueError),
+    ("sgd_lr_grid lrs with 0", lambda: sgd_lr_grid(X, Y, A, lrs=[0.1, 0.0], batch_size=2, epochs=1, seed=0),
+     "lrs", "0.0", ValueError),
+    ("sgd_lr_grid lrs with NaN", lambda: sgd_lr_grid(X, Y, A, lrs=[NAN], batch_size=2, epochs=1, seed=0),
+     "lrs", "nan", ValueError),
+    ("sgd_lr_grid lrs of strings", lambda: sgd_lr_grid(X, Y, A, lrs=["0.1"], batch_size=2, epochs=1, seed=0),
+     "lrs", "'0.1'", TypeError),
+    ("sgd_lr_grid lrs with True", lambda: sgd_lr_grid(X, Y, A, lrs=[True], batch_size=2, epochs=1, seed=0),
+     "lrs", "True", TypeError),
+    ("sgd_lr_grid lrs a (2, 2) tensor", lambda: sgd_lr_grid(X, Y, A, lrs=torch.full((2, 2), 0.1), batch_size=2,
+                                                            epochs=1, seed=0), "lrs", "(2, 2)", ValueError),
+    ("sgd_lr_grid batch_size=0", lambda: sgd_lr_grid(X, Y, A, lrs=[0.1], batch_size=0, epochs=1, seed=0),
+     "batch_size", "0", ValueError),
+    ("sgd_lr_grid batch_size>n", lambda: sgd_lr_grid(X, Y, A, lrs=[0.1], batch_size=11, epochs=1, seed=0),
+     "batch_size", "11", ValueError),
+    ("sgd_lr_grid epochs=1.0", lambda: sgd_lr_grid(X, Y, A, lrs=[0.1], batch_size=2, epochs=1.0, seed=0),
+     "epochs", "1.0", TypeError),
+    ("sgd_lr_grid seed=None", lambda: sgd_lr_grid(X, Y, A, lrs=[0.1], batch_size=2, epochs=1, seed=None),
+     "seed", "None", TypeError),
+    ("excess_loss params list", lambda: excess_loss(X, Y, [1.0, 2.0]), "params", "list", TypeError),
+    ("excess_loss params of ints", lambda: excess_loss(X, Y, torch.tensor([1, 2])), "params", "torch.int64",
+     TypeError),
+    ("excess_loss params (4, 3)", lambda: excess_loss(X, Y, torch.zeros(4, 3)), "params", "(4, 3)", ValueError),
+    ("excess_loss params a number", lambda: excess_loss(X, Y, torch.tensor(1.0)), "params", "()", ValueError),
+    ("excess_loss y shorter", lambda: excess_loss(X, Y[:9], A), "y", "(9,)", ValueError),
+    ("excess_loss x numpy", lambda: excess_loss(X.numpy(), Y, A), "x", "numpy.ndarray", TypeError),
+    ("excess_loss no examples", lambda: excess_loss(X[:0], Y[:0], A), "x", "(0, 2)", ValueError),
+    ("excess_loss x NaN", lambda: excess_loss(with_entry(X, 2, NAN), Y, A), "x", "nan", ValueError),
+    # generalisation
+    ("make_curve n=1", lambda: make_curve(1), "n", "1", ValueError),
+    ("make_curve n=60.0", lambda: make_curve(60.0), "n", "60.0", TypeError),
+    ("make_curve noise=-0.3", lambda: make_curve(10, noise=-0.3), "noise", "-0.3", ValueError),
+    ("make_curve noise=nan", lambda: make_curve(10, noise=NAN), "noise", "nan", ValueError),
+    ("make_curve noise='0.3'", lambda: make_curve(10, noise="0.3"), "noise", "'0.3'", TypeError),
+    ("make_curve noise=True", lambda: make_curve(10, noise=True), "noise", "True", TypeError),
+    ("make_curve seed=None", lambda: make_curve(10, seed=None), "seed", "None", TypeError),
+    ("make_curve seed=1.5", lambda: make_curve(10, seed=1.5), "seed", "1.5", TypeError),
+    ("make_curve seed='0'", lambda: make_curve(10, seed="0"), "seed", "'0'", TypeError),
+    ("split_indices seed=None", lambda: split_indices(10, validation=2, test=2, seed=None), "seed", "None",
+     TypeError),
+    ("split_indices seed=0.5", lambda: split_indices(10, validation=2, test=2, seed=0.5), "seed", "0.5", TypeError),
+    ("split_indices validation=0", lambda: split_indices(10, validation=0, test=2, seed=0), "validation", "0",
+     ValueError),
+    ("split_indices nothing left to train", lambda: split_indices(10, validation=5, test=5, seed=0), "test", "5",
+     ValueError),
+    ("split_indices test=0.2", lambda: split_indices(10, validation=2, test=0.2, seed=0), "test", "0.2", TypeError),
+    ("split_indices n=True", lambda: split_indices(True, validation=1, test=1, seed=0), "n", "True", TypeError),
+    ("poly_features x list", lambda: poly_features([0.1, 0.2], 3), "x", "list", TypeError),
+    ("poly_features x (n, 2) from make_line", lambda: poly_features(X, 3), "x", "(10, 2)", ValueError),
+    ("poly_features x outside [-1, 1]", lambda: poly_features(torch.tensor([0.0, 2.0]), 3), "x", "2", ValueError),
+    ("poly_features x NaN", lambda: poly_features(torch.tensor([0.0, NAN]), 3), "x", "nan", ValueError),
+    ("poly_features x of ints", lambda: poly_features(torch.tensor([0, 1]), 3), "x", "torch.int64", TypeError),
+    ("poly_features degree=-1", lambda: poly_features(CX, -1), "degree", "-1", ValueError),
+    ("poly_features degree=3.0", lambda: poly_features(CX, 3.0), "degree", "3.0", TypeError),
+    ("ridge_mse a list", lambda: ridge_mse([0.0] * 4, F, CY, 0.1), "a", "list", TypeError),
+    ("ridge_mse a of another degree", lambda: ridge_mse(torch.zeros(3), F, CY, 0.1), "a", "(3,)", ValueError),
+    ("ridge_mse float64 a, float32 x", lambda: ridge_mse(torch.zeros(4, dtype=torch.float64), F, CY, 0.1),
+     "a", "torch.float64", TypeError),
+    ("ridge_mse y shorter", lambda: ridge_mse(torch.zeros(4), F, CY[:5], 0.1), "y", "(5,)", ValueError),
+    ("ridge_mse x the raw inputs", lambda: ridge_mse(torch.zeros(4), CX, CY, 0.1), "x", "(10,)", ValueError),
+    ("ridge_mse weight_decay='0.1'", lambda: ridge_mse(torch.zeros(4), F, CY, "0.1"), "weight_decay", "'0.1'",
+     TypeError),
+    ("ridge_mse weight_decay=-1", lambda: ridge_mse(torch.zeros(4), F, CY, -1.0), "weight_decay", "-1.0",
+     ValueError),
+    ("ridge_grad weight_decay=nan", lambda: ridge_grad(torch.zeros(4), F, CY, NAN), "weight_decay", "nan",
+     ValueError),
+    ("ridge_grad weight_decay=True", lambda: ridge_grad(torch.zeros(4), F, CY, True), "weight_decay", "True",
+     TypeError),
+    ("ridge_grad float64 a, float32 x", lambda: ridge_grad(torch.zeros(4, dtype=torch.float64), F, CY, 0.1),
+     "a", "torch.float64", TypeError),
+    ("ridge_grad y NaN", lambda: ridge_grad(torch.zeros(4), F, with_entry(CY, 0, NAN), 0.1), "y", "nan",
+     ValueError),
+    ("ridge_fit no examples", lambda: ridge_fit(F[:0], CY[:0]), "x", "(0, 4)", ValueError),
+    ("ridge_fit no examples with decay", lambda: ridge_fit(F[:0], CY[:0], 0.1), "x", "(0, 4)", ValueError),
+    ("ridge_fit y shorter", lambda: ridge_fit(F, CY[:5]), "y", "(5,)", ValueError),
+    ("ridge_fit y (10, 1)", lambda: ridge_fit(F, CY.unsqueeze(1)), "y", "(10, 1)", ValueError),
+    ("ridge_fit float64 y, float32 x", lambda: ridge_fit(F, CY.double()), "y", "torch.float64", TypeError),
+    ("ridge_fit float64 y, float32 x, decay", lambda: ridge_fit(F, CY.double(), 0.1), "y", "torch.float64",
+     TypeError),
+    ("ridge_fit x numpy", lambda: ridge_fit(F.numpy(), CY), "x", "numpy.ndarray", TypeError),
+    ("ridge_fit x NaN", lambda: ridge_fit(with_entry(F, 5, NAN), CY), "x", "nan", ValueError),
+    ("ridge_fit weight_decay=inf", lambda: ridge_fit(F, CY, INF), "weight_decay", "inf", ValueError),
+    ("early_stop val_losses list", lambda: early_stop([3.0, 2.0, 2.5], 1), "val_losses", "list", TypeError),
+    ("early_stop val_losses empty", lambda: early_stop(torch.tensor([]), 3), "val_losses", "(0,)", ValueError),
+    ("early_stop val_losses (5, 1)", lambda: early_stop(VAL.unsqueeze(1), 1), "val_losses", "(5, 1)", ValueError),
+    ("early_stop val_losses NaN", lambda: early_stop(with_entry(VAL, 2, NAN), 1), "val_losses", "nan", ValueError),
+    ("early_stop patience=0", lambda: early_stop(VAL, 0), "patience", "0", ValueError),
+    ("early_stop patience=2.0", lambda: early_stop(VAL, 2.0), "patience", "2.0", TypeError),
+    ("early_stop patience=True", lambda: early_stop(VAL, True), "patience", "True", TypeError),
+    # the noise of SGD
+    ("example_gradients a list", lambda: example_gradients(X, Y, [0.0, 0.0]), "a", "list", TypeError),
+    ("example_gradients x numpy", lambda: example_gradients(X.numpy(), Y, A), "x", "numpy.ndarray", TypeError),
+    ("example_gradients y shorter", lambda: example_gradients(X, Y[:9], A), "y", "(9,)", ValueError),
+    ("example_gradients a (3,)", lambda: example_gradients(X, Y, torch.zeros(3)), "a", "(3,)", ValueError),
+    ("example_gradients no examples", lambda: example_gradients(X[:0], Y[:0], A), "x", "(0, 2)", ValueError),
+    ("gradient_covariance y NaN", lambda: gradient_covariance(X, with_entry(Y, 0, NAN), A), "y", "nan", ValueError),
+    ("gradient_covariance a inf", lambda: gradient_covariance(X, Y, torch.tensor([INF, 0.0])), "a", "inf",
+     ValueError),
+    ("minibatch_covariance batch_size=0", lambda: minibatch_covariance(X, Y, A, 0), "batch_size", "0", ValueError),
+    ("minibatch_covariance batch_size>n", lambda: minibatch_covariance(X, Y, A, 11), "batch_size", "11",
+     ValueError),
+    ("minibatch_covariance batch_size=2.0", lambda: minibatch_covariance(X, Y, A, 2.0), "batch_size", "2.0",
+     TypeError),
+    ("minibatch_covariance y a list", lambda: minibatch_covariance(X, Y.tolist(), A, 2), "y", "list", TypeError),
+    ("minibatch_covariance y a number", lambda: minibatch_covariance(X, torch.tensor(1.0), A, 1), "y", "()",
+     ValueError),
+    ("sample_minibatch_gradients seed=None", lambda: sample_minibatch_gradients(X, Y, A, 2, draws=3, seed=None),
+     "seed", "None", TypeError),
+    ("sample_minibatch_gradients seed=1.5", lambda: sample_minibatch_gradients(X, Y, A, 2, draws=3, seed=1.5),
+     "seed", "1.5", TypeError),
+    ("sample_minibatch_gradients draws=0", lambda: sample_minibatch_gradients(X, Y, A, 2, draws=0, seed=0),
+     "draws", "0", ValueError),
+    ("sample_minibatch_gradients batch_size=0", lambda: sample_minibatch_gradients(X, Y, A, 0, draws=3, seed=0),
+     "batch_size", "0", ValueError),
+    ("batch_indices n=0", lambda: batch_indices(0, 1, 5, [0]), "n", "0", ValueError),
+    ("batch_indices batch_size not dividing n", lambda: batch_indices(10, 3, 5, [0]), "batch_size", "3", ValueError),
+    ("batch_indices steps=0", lambda: batch_indices(10, 2, 0, [0]), "steps", "0", ValueError),
+    ("batch_indices no seeds", lambda: batch_indices(10, 2, 5, []), "seeds", "[]", ValueError),
+    ("batch_indices seeds one int", lambda: batch_indices(10, 2, 5, 0), "seeds", "0", TypeError),
+    ("batch_indices seeds with None", lambda: batch_indices(10, 2, 5, [0, None]), "seeds", "None", TypeError),
+    ("batch_indices seeds with 1.5", lambda: batch_indices(10, 2, 5, [1.5]), "seeds", "1.5", TypeError),
+    ("batch_indices seeds a string", lambda: batch_indices(10, 2, 5, "0"), "seeds", "'0'", TypeError),
+    ("batch_indices reshuffle='no'", lambda: batch_indices(10, 2, 5, [0], reshuffle="no"), "reshuffle", "'no'",
+     TypeError),
+    ("sgd_paths batches a list", lambda: sgd_paths(X, Y, A, lr=0.1, batches=BI.tolist()), "batches", "list",
+     TypeError),
+    ("sgd_paths batches of floats", lambda: sgd_paths(X, Y, A, lr=0.1, batches=BI.float()), "batches",
+     "torch.float32", TypeError),
+    ("sgd_paths batches (steps, b)", lambda: sgd_paths(X, Y, A, lr=0.1, batches=BI[:, 0]), "batches", "(5, 2)",
+     ValueError),
+    ("sgd_paths batch index past n", lambda: sgd_paths(X, Y, A, lr=0.1, batches=with_entry(BI, 3, 10)), "batches",
+     "10", ValueError),
+    ("sgd_paths batch index negative", lambda: sgd_paths(X, Y, A, lr=0.1, batches=with_entry(BI, 3, -1)), "batches",
+     "-1", ValueError),
+    ("sgd_paths empty batches", lambda: sgd_paths(X, Y, A, lr=0.1, batches=BI[:, :, :0]), "batches", "(5, 1, 0)",
+     ValueError),
+    ("sgd_paths no steps", lambda: sgd_paths(X, Y, A, lr=0.1, batches=BI[:0]), "batches", "(0, 1, 2)", ValueError),
+    ("sgd_paths lr=0", lambda: sgd_paths(X, Y, A, lr=0, batches=BI), "lr", "0", ValueError),
+    ("sgd_paths lr='0.1'", lambda: sgd_paths(X, Y, A, lr="0.1", batches=BI), "lr", "'0.1'", TypeError),
+    ("sgd_paths lr a list", lambda: sgd_paths(X, Y, A, lr=[0.1] * 5, batches=BI), "lr", "list", TypeError),
+    ("sgd_paths lr of the wrong length", lambda: sgd_paths(X, Y, A, lr=torch.full((4,), 0.1), batches=BI), "lr",
+     "(4,)", ValueError),
+    ("sgd_paths lr with a 0", lambda: sgd_paths(X, Y, A, lr=with_entry(torch.full((5,), 0.1), 3, 0.0), batches=BI),
+     "lr", "0.0", ValueError),
+    ("sgd_paths lr with NaN", lambda: sgd_paths(X, Y, A, lr=with_entry(torch.full((5,), 0.1), 3, NAN), batches=BI),
+     "lr", "nan", ValueError),
+    ("sgd_paths a0 list", lambda: sgd_paths(X, Y, [0.0, 0.0], lr=0.1, batches=BI), "a0", "list", TypeError),
+    ("sgd_paths a0 (3,)", lambda: sgd_paths(X, Y, torch.zeros(3), lr=0.1, batches=BI), "a0", "(3,)", ValueError),
+    ("noise_ball x list", lambda: noise_ball(X.tolist(), Y, lr=0.1, batch_size=2), "x", "list", TypeError),
+    ("noise_ball y NaN", lambda: noise_ball(X, with_entry(Y, 0, NAN), lr=0.1, batch_size=2), "y", "nan", ValueError),
+    ("noise_ball y shorter", lambda: noise_ball(X, Y[:9], lr=0.1, batch_size=2), "y", "(9,)", ValueError),
+    ("noise_ball no examples", lambda: noise_ball(X[:0], Y[:0], lr=0.1, batch_size=1), "x", "(0, 2)", ValueError),
+    ("noise_ball batch_size=0", lambda: noise_ball(X, Y, lr=0.1, batch_size=0), "batch_size", "0", ValueError),
+    ("noise_ball batch_size=2.0", lambda: noise_ball(X, Y, lr=0.1, batch_size=2.0), "batch_size", "2.0", TypeError),
+    ("noise_ball lr=nan", lambda: noise_ball(X, Y, lr=NAN, batch_size=2), "lr", "nan", ValueError),
+    ("noise_ball lr above the stability bound", lambda: noise_ball(X, Y, lr=5.0, batch_size=2), "lr", "5.0",
+     ValueError),
+    ("running_average params list", lambda: running_average([[0.0, 1.0]]), "params", "list", TypeError),
+    ("running_average params a number", lambda: running_average(torch.tensor(1.0)), "params", "()", ValueError),
+    ("running_average no steps", lambda: running_average(torch.zeros(0, 2)), "params", "(0, 2)", ValueError),
+    ("running_average start past the end", lambda: running_average(torch.zeros(5, 2), start=5), "start", "5",
+     ValueError),
+    ("running_average start=-1", lambda: running_average(torch.zeros(5, 2), start=-1), "start", "-1", ValueError),
+    ("running_average start=1.0", lambda: running_average(torch.zeros(5, 2), start=1.0), "start", "1.0", TypeError),
+    ("running_average params NaN", lambda: running_average(with_entry(torch.zeros(5, 2), 3, NAN)), "params", "nan",
+     ValueError),
 ]
 
 
@@ -455,7 +724,7 @@ def check_message(message: str, arg: str, given: str) -> None:
 
 # The modules whose every public function the table tries; a module added to it must bring its cases.
 TABLED = {"data", "losses", "training", "plots", "animation", "explorer", "stability", "momentum", "classification",
-          "networks"}
+          "networks", "updates", "generalisation", "tuning", "noise", "schedules"}
 
 
 def test_the_table_covers_the_public_api_of_its_modules():
@@ -463,7 +732,9 @@ def test_the_table_covers_the_public_api_of_its_modules():
 
     called = {name for case in CASES for name in case[1].__code__.co_names} | {"Movie"}  # Movie: through movie()
     public = {name for name, module in _EXPORTS.items() if module in TABLED}
-    public -= {"DivergenceError", "Digits", "device"}  # nothing to pass them that could be wrong
+    public |= {name for name, value in vars(schedules).items()  # not re-exported: imported from lesson_code.schedules
+               if inspect.isfunction(value) and value.__module__ == schedules.__name__ and not name.startswith("_")}
+    public -= {"DivergenceError", "Digits", "device", "EarlyStop", "Split"}  # nothing to pass them that could be wrong
     assert public <= called, f"no bad input tried for {sorted(public - called)}"
     assert len(CASES) >= 100
 
@@ -608,3 +879,92 @@ def test_large_finite_data_whose_sum_overflows_is_not_taken_for_infinite():
     assert float(mse(y, y)) == 0.0
     with pytest.raises(ValueError, match="y must be finite, got inf at index 2"):
         mse(y, with_entry(y, 2, INF))
+
+
+def test_a_torch_optimiser_for_rule_is_not_told_to_call_it():
+    for rule in (torch.optim.Adam, torch.optim.SGD([A.clone()], lr=0.1)):
+        with pytest.raises(TypeError) as raised:
+            gradient_descent(linear_mse, A, X, Y, lr=0.1, steps=1, rule=rule)
+        assert "call it" not in str(raised.value) and "lesson_code.updates" in str(raised.value)
+
+
+# -- edge cases of the update rules, schedules, grid, generalisation and noise ----------------
+
+
+def test_every_schedule_starts_at_lr_and_a_run_of_one_step_is_that_rate():
+    for rates in (constant(0.3, 1), step_decay(0.3, 1, step_size=5, gamma=0.5), exponential(0.3, 1, gamma=0.5),
+                  inverse_time(0.3, 1, t0=2), cosine(0.3, 1), cosine(0.3, 1, lr_min=0.1)):
+        assert rates.tolist() == [0.3]  # step 0: gamma ** 0 = 1, 1 / (1 + 0) = 1, (1 + cos 0) / 2 = 1
+    assert step_decay(0.3, 4, step_size=10, gamma=0.5).tolist() == [0.3] * 4  # no decay before step_size steps
+    x, y = X.double(), Y.double()
+    one = sgd_paths(x, y, A, lr=cosine(0.3, 1), batches=batch_indices(10, 10, 1, [0]))
+    by_hand = A.double() - 0.3 * 2 / 10 * x.T @ (x @ A.double() - y)  # one full-batch step from A
+    torch.testing.assert_close(one[-1, 0], by_hand, rtol=1e-12, atol=1e-12)
+
+
+def test_a_batch_of_all_the_data_has_no_noise_and_takes_the_steps_of_gradient_descent():
+    x, y = make_line(12, seed=3)
+    a = torch.tensor([0.5, -0.5])
+    assert torch.equal(minibatch_covariance(x, y, a, 12), torch.zeros(2, 2, dtype=torch.float64))
+    full = mse_grad(a.double(), x.double(), y.double())  # the hand-derived gradient of the MSE on all the data
+    torch.testing.assert_close(sample_minibatch_gradients(x, y, a, 12, draws=3, seed=0), full.expand(3, -1),
+                               rtol=1e-12, atol=1e-12)
+    batches = batch_indices(12, 12, 4, [0, 1])
+    assert all(sorted(batch.tolist()) == list(range(12)) for batch in batches.reshape(-1, 12))
+    paths = sgd_paths(x, y, a, lr=0.1, batches=batches)
+    gd = gradient_descent(linear_mse, a.double(), x.double(), y.double(), lr=0.1, steps=4)
+    for run in range(2):
+        torch.testing.assert_close(paths[:, run], gd.params, rtol=1e-12, atol=1e-12)
+
+
+def test_one_example_has_no_gradient_noise():
+    x, y, a = torch.tensor([[2.0, 1.0]]), torch.tensor([3.0]), torch.zeros(2)
+    torch.testing.assert_close(example_gradients(x, y, a), torch.tensor([[-12.0, -6.0]], dtype=torch.float64))
+    assert torch.equal(minibatch_covariance(x, y, a, 1), torch.zeros(2, 2, dtype=torch.float64))
+    assert torch.equal(gradient_covariance(x, y, a), torch.zeros(2, 2, dtype=torch.float64))
+
+
+def test_the_smallest_split_the_shortest_curve_and_the_last_start():
+    split = split_indices(3, validation=1, test=1, seed=0)
+    assert sorted(torch.cat(split).tolist()) == [0, 1, 2] and all(len(part) == 1 for part in split)
+    assert early_stop(torch.tensor([2.0]), 5) == (0, 0)
+    path = torch.arange(10.0).reshape(5, 2)
+    assert torch.equal(running_average(path, start=4), path[4:].double())
+    torch.testing.assert_close(running_average(path)[-1], path.double().mean(dim=0))
+
+
+def test_degree_0_is_the_intercept_alone_and_its_ridge_fit_is_the_mean():
+    features = poly_features(CX.double(), 0)
+    assert torch.equal(features, torch.ones(10, 1, dtype=torch.float64))
+    for alpha in (0.0, 0.5):  # the intercept is not decayed: the best constant is the mean
+        torch.testing.assert_close(ridge_fit(features, CY.double(), alpha), CY.double().mean().reshape(1))
+
+
+def test_mixed_float32_and_float64_in_the_noise_and_grid_functions_work_in_float64():
+    a = torch.tensor([0.5, -0.5])
+    mixed = example_gradients(X, Y.double(), a)
+    assert mixed.dtype == torch.float64
+    assert torch.equal(mixed, example_gradients(X.double(), Y.double(), a.double()))
+    grid = sgd_lr_grid(X, Y.double(), a, lrs=[0.1], batch_size=10, epochs=2, seed=0)
+    gd = gradient_descent(linear_mse, a.double(), X.double(), Y.double(), lr=0.1, steps=2)
+    torch.testing.assert_close(grid[:, 0], gd.params, rtol=1e-12, atol=1e-12)  # batches of all: no shuffling matters
+    at_best = excess_loss(X, Y, least_squares(X.double(), Y.double()))  # two solves agree to rounding: ~1e-30
+    assert at_best.dtype == torch.float64 and at_best.shape == () and 0 <= float(at_best) < 1e-20
+
+
+def test_seeds_from_numpy_and_a_range_are_the_same_seeds():
+    assert torch.equal(batch_indices(10, 2, 6, np.arange(3)), batch_indices(10, 2, 6, range(3)))
+    assert torch.equal(make_curve(10, seed=np.int64(2))[1], make_curve(10, seed=2)[1])
+    assert torch.equal(split_indices(10, validation=2, test=2, seed=np.int32(1)).train,
+                       split_indices(10, validation=2, test=2, seed=1).train)
+
+
+def test_a_rule_steps_by_hand_from_its_init():
+    g = torch.tensor([1.0, -2.0])
+    step, state = Momentum(0.9).step(g, Momentum(0.9).init(A), 0.1)
+    torch.testing.assert_close(step, -0.1 * g)  # the velocity starts at zero
+    step, _ = Momentum(0.9).step(g, state, 0.1)
+    torch.testing.assert_close(step, 0.9 * (-0.1 * g) - 0.1 * g)
+    step, _ = Adam().step(g, Adam().init(A), 0.1)  # bias-corrected first step: -lr * g / (|g| + eps)
+    torch.testing.assert_close(step, -0.1 * g / (g.abs() + 1e-8))
+    assert Plain().step(g, Plain().init(A), 0.1)[0].tolist() == pytest.approx([-0.1, 0.2])

@@ -156,7 +156,7 @@ def test_bad_input_is_refused() -> None:
         noise_ball(x, y, lr=5.0, batch_size=1)
     with pytest.raises(ValueError, match="lr must be"):
         sgd_paths(x, y, torch.zeros(2), lr=torch.ones(4), batches=batch_indices(10, 2, 5, [0]))
-    with pytest.raises(ValueError, match="batches must be int64"):
+    with pytest.raises(TypeError, match="batches must be int64"):
         sgd_paths(x, y, torch.zeros(2), lr=0.1, batches=torch.zeros(5, 1, 2))
     with pytest.raises(ValueError, match=r"params \(\.\.\., p\), got .*\(4, 3\)"):
         excess_loss(x, y, torch.zeros(4, 3))
