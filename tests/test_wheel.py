@@ -178,18 +178,23 @@ def kernel_spec(python: Path, folder: Path) -> Path:
     return folder
 
 
-def glued_numbers(notebook) -> dict[str, float]:
-    """The numbers a notebook executed by the build glued (``scrapbook`` outputs)."""
-    found = {}
+def glued_values(notebook) -> dict[str, float | str]:
+    """What a notebook executed by the build glued (``scrapbook`` outputs): numbers, and the text of Markdown."""
+    found: dict[str, float | str] = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             scrapbook = output.get("metadata", {}).get("scrapbook", {})
             if "name" in scrapbook:
-                found[scrapbook["name"]] = float(output["data"][scrapbook.get("mime_prefix", "") + "text/plain"])
+                prefix = scrapbook.get("mime_prefix", "")
+                markdown = output["data"].get(prefix + "text/markdown")
+                found[scrapbook["name"]] = markdown if markdown is not None else float(
+                    output["data"][prefix + "text/plain"])
     return found
 
 
-REPORT = 'import json, lesson_code; print(json.dumps({"glued": glued, "file": lesson_code.__file__}))'
+# A glued IPython.display.Markdown is reported as its text, as the build keeps it.
+REPORT = ('import json, lesson_code; print(json.dumps({"glued": glued, "file": lesson_code.__file__}, '
+          'default=lambda value: getattr(value, "data", repr(value))))')
 
 
 def execute(notebook, kernels: Path, cwd: Path) -> dict:
@@ -277,8 +282,11 @@ def test_a_chapter_runs_as_a_reader_runs_it_and_gives_the_sites_numbers(reader: 
     # and every glued number, at full precision, against the build's own execution
     built = reproducible.cached(ROOT, toc.source_file(ROOT, docname))
     assert built is not None, f"no cached execution of {docname}: build the book (make book) first"
-    expected = glued_numbers(built)
+    expected = glued_values(built)
     assert set(expected) == set(glued)
-    far = {key: (glued[key], value) for key, value in expected.items()
-           if not math.isclose(glued[key], value, rel_tol=REL_TOL, abs_tol=ABS_TOL)}
+    texts = {key: (glued[key], value) for key, value in expected.items()
+             if isinstance(value, str) and glued[key] != value}
+    assert not texts, f"{docname}: reader's text, build's text: {texts}"
+    far = {key: (glued[key], value) for key, value in expected.items() if not isinstance(value, str)
+           and not math.isclose(glued[key], value, rel_tol=REL_TOL, abs_tol=ABS_TOL)}
     assert not far, f"{docname}: reader's value, build's value: {far}"
