@@ -129,11 +129,15 @@ def print_table(report: dict) -> None:
     print(f"Site's own bytes (no theme assets, no MathJax): {report['weights']['site_own_bytes']:,}")
     print(f"MathJax served locally: {report['weights']['mathjax_bytes']:,} bytes on disk")
     anim = report["animation"]
-    print(f"One animation: H.264 {anim['html5_video_bytes']:,} bytes vs to_jshtml {anim['jshtml_bytes']:,} "
-          f"bytes ({anim['ratio']}x smaller)")
+    print(
+        f"One animation: H.264 {anim['html5_video_bytes']:,} bytes vs to_jshtml {anim['jshtml_bytes']:,} "
+        f"bytes ({anim['ratio']}x smaller)"
+    )
     printed = report["pdf"]
-    print(f"The printed book: {printed['seconds']:.1f} s (load average {printed['load_average_before']} before), "
-          f"{printed['bytes']:,} bytes, {printed['pages']} pages (budgets: 60 s, 15 MB)")
+    print(
+        f"The printed book: {printed['seconds']:.1f} s (load average {printed['load_average_before']} before), "
+        f"{printed['bytes']:,} bytes, {printed['pages']} pages (budgets: 60 s, 15 MB)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -151,10 +155,19 @@ def main(argv: list[str] | None = None) -> None:
         weights = page_weights(site, toc.docnames(ROOT))
         load = os.getloadavg()[0]
         printed = pdf.print_book(site, ROOT, tmp / "book.pdf")
-        printed = {"seconds": round(printed["total_s"], 1), "bytes": printed["bytes"], "pages": printed["pages"],
-                   "load_average_before": round(load, 1)}
-    report = {"cpus": os.cpu_count(), "builds": builds, "weights": weights, "animation": animation_formats(),
-              "pdf": printed}
+        printed = {
+            "seconds": round(printed["total_s"], 1),
+            "bytes": printed["bytes"],
+            "pages": printed["pages"],
+            "load_average_before": round(load, 1),
+        }
+    report = {
+        "cpus": os.cpu_count(),
+        "builds": builds,
+        "weights": weights,
+        "animation": animation_formats(),
+        "pdf": printed,
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print_table(report)

@@ -648,8 +648,12 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
 
 # Kernels run one per core, so each computes on one thread: no oversubscription, and no
 # summation order that depends on how many threads a BLAS call happened to get.
-KERNEL_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-                      "PYTHONHASHSEED": "0"}
+KERNEL_ENVIRONMENT = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+}
 
 
 def hold_build_folder(app: Sphinx) -> None:

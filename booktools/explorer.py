@@ -24,8 +24,10 @@ def static_folder() -> Path:
     """``lesson_code/static`` of the installed lesson_code, as a folder that Sphinx can copy."""
     folder = Path(str(files("lesson_code") / "static"))
     if not (folder / "explorer.js").is_file():
-        raise ConfigError(f"{folder} holds no explorer.js: install lesson_code from a folder, "
-                          "not a zip (`pip install -e .` in the repository does)")
+        raise ConfigError(
+            f"{folder} holds no explorer.js: install lesson_code from a folder, "
+            "not a zip (`pip install -e .` in the repository does)"
+        )
     return folder
 
 

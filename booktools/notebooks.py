@@ -160,11 +160,14 @@ def pinned_needs(root: Path = ROOT) -> dict[str, str]:
     for requirement in wanted:
         name = normal_name(re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0])
         if name not in MODULES:
-            raise ValueError(f"pyproject.toml: lesson_code depends on {name!r}, but booktools/notebooks.py does not "
-                             f"know its module name: add {name!r} to MODULES")
+            raise ValueError(
+                f"pyproject.toml: lesson_code depends on {name!r}, but booktools/notebooks.py does not "
+                f"know its module name: add {name!r} to MODULES"
+            )
         if name not in lock:
-            raise ValueError(f"requirements.lock has no exact version of {name!r}, a dependency of lesson_code: "
-                             "pin it (make lock)")
+            raise ValueError(
+                f"requirements.lock has no exact version of {name!r}, a dependency of lesson_code: pin it (make lock)"
+            )
         # a local label (torch's "+cpu") names the build of a local file, not a release on PyPI:
         # ==2.13.0 admits 2.13.0+cpu as well as PyPI's 2.13.0
         needs[MODULES[name]] = f"{name}=={lock[name].split('+')[0]}"
@@ -176,8 +179,10 @@ def reader_code(source: str, where: str) -> str:
     cell defines ``glue``); any other use of myst_nb is an error that names ``where``."""
     lines = [GLUE_COMMENT if line.strip() == GLUE_IMPORT else line for line in source.splitlines()]
     if any("myst_nb" in line for line in lines):
-        raise ValueError(f"{where}: a chapter's code may use myst_nb only as `{GLUE_IMPORT}`, on a line of its "
-                         "own: the notebook that readers download has no myst_nb")
+        raise ValueError(
+            f"{where}: a chapter's code may use myst_nb only as `{GLUE_IMPORT}`, on a line of its "
+            "own: the notebook that readers download has no myst_nb"
+        )
     return "\n".join(lines)
 
 
@@ -316,9 +321,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Convert a MyST chapter into a Jupyter notebook that runs anywhere.")
     parser.add_argument("chapter", type=Path)
     parser.add_argument("output", type=Path)
-    parser.add_argument("--lesson-code", metavar="REQUIREMENT",
-                        help="where the set-up cell installs lesson_code from (a pip requirement, such as a wheel's "
-                             "path); by default the repository of _config.yml at the commit checked out here")
+    parser.add_argument(
+        "--lesson-code",
+        metavar="REQUIREMENT",
+        help="where the set-up cell installs lesson_code from (a pip requirement, such as a wheel's "
+        "path); by default the repository of _config.yml at the commit checked out here",
+    )
     args = parser.parse_args(argv)
     if args.lesson_code:
         source = Source(args.lesson_code, f"lesson_code from {args.lesson_code}")

@@ -60,10 +60,13 @@ def external_loads(html: str) -> list[str]:
     """The tags of a page that would load a resource from another host."""
     hits = []
     for match in EXTERNAL_LOAD.finditer(html):
-        tag = html[match.start(): html.find(">", match.end()) + 1]
+        tag = html[match.start() : html.find(">", match.end()) + 1]
         rel = LINK_REL.search(tag)
-        if tag.lower().startswith("<link") and rel and rel.group(1).lower() not in {"stylesheet", "preload",
-                                                                                    "modulepreload", "icon"}:
+        if (
+            tag.lower().startswith("<link")
+            and rel
+            and rel.group(1).lower() not in {"stylesheet", "preload", "modulepreload", "icon"}
+        ):
             continue  # a hyperlink-like <link rel="canonical"> loads nothing
         hits.append(tag[:160])
     return hits
@@ -80,7 +83,8 @@ def copy_mathjax_and_check(app: Sphinx, exception: Exception | None) -> None:
             logger.warning(
                 f"{page.relative_to(app.outdir)} loads a resource from another host: {tag} "
                 "(serve it from the site instead, so the page works offline)",
-                type="booktools", subtype="offline",
+                type="booktools",
+                subtype="offline",
             )
 
 

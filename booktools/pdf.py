@@ -148,16 +148,22 @@ def filmstrip(soup: BeautifulSoup, figure: Tag) -> Tag:
     frames, total, wide = video_frames(mp4)
     alt = figure.find("video").get("aria-label", "")
     strip = soup.new_tag("figure", attrs={"class": f"lesson-video {FILMSTRIP_CLASS}"})
-    grid = soup.new_tag("div", attrs={"class": "pdf-frames",
-                                      "style": f"grid-template-columns: repeat({2 if wide else 3}, 1fr)"})
+    grid = soup.new_tag(
+        "div", attrs={"class": "pdf-frames", "style": f"grid-template-columns: repeat({2 if wide else 3}, 1fr)"}
+    )
     for position, (index, jpeg) in enumerate(frames):
         where = "start" if position == 0 else "end" if position == len(frames) - 1 else "then"
         cell = soup.new_tag("div", attrs={"class": "pdf-frame"})
         label_text = f"{where}: frame {index + 1} of {total}"
-        cell.append(soup.new_tag("img", attrs={
-            "src": "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"),
-            "alt": f"{alt} ({label_text})",
-        }))
+        cell.append(
+            soup.new_tag(
+                "img",
+                attrs={
+                    "src": "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"),
+                    "alt": f"{alt} ({label_text})",
+                },
+            )
+        )
         label = soup.new_tag("span", attrs={"class": "pdf-frame-label"})
         label.string = label_text
         cell.append(label)
@@ -188,14 +194,16 @@ def between(html: str, start: str, end: str) -> str:
     """The part of ``html`` from ``start`` to the first ``end`` after it, both included (parsing less is faster)."""
     i = html.find(start)
     j = html.find(end, i)
-    return html[i:j + len(end)] if i >= 0 and j >= 0 else ""
+    return html[i : j + len(end)] if i >= 0 and j >= 0 else ""
 
 
 def chapter_from_page(site: Path, docname: str, docnames: set[str], web: str) -> Chapter:
     """The article of ``docname``'s built page, with ids, links and media ready for paper."""
     page_url = f"/{docname}.html"
-    soup = BeautifulSoup(between((site / f"{docname}.html").read_text(encoding="utf-8"),
-                                 '<article class="bd-article">', "</article>"), "html.parser")
+    soup = BeautifulSoup(
+        between((site / f"{docname}.html").read_text(encoding="utf-8"), '<article class="bd-article">', "</article>"),
+        "html.parser",
+    )
     article = soup.select_one("article.bd-article")
     if article is None:
         raise ValueError(f"{docname}.html has no <article class='bd-article'>: is it a page of the book?")
@@ -237,8 +245,10 @@ def chapter_from_page(site: Path, docname: str, docnames: set[str], web: str) ->
     h1 = article.find("h1")
     if h1 is None:
         raise ValueError(f"{docname}.html has no title (<h1>)")
-    sections = [(h2.find_parent("section")["id"] if h2.find_parent("section") else "", h2.get_text(" ", strip=True))
-                for h2 in article.find_all("h2")]
+    sections = [
+        (h2.find_parent("section")["id"] if h2.find_parent("section") else "", h2.get_text(" ", strip=True))
+        for h2 in article.find_all("h2")
+    ]
     chapter = Chapter(docname, anchor_of(docname), h1.get_text(" ", strip=True), sections)
     chapter.html = article.decode_contents()
     return chapter
@@ -246,8 +256,9 @@ def chapter_from_page(site: Path, docname: str, docnames: set[str], web: str) ->
 
 def head_assets(site: Path, docname: str) -> tuple[list[str], str]:
     """The stylesheets (absolute addresses) and the MathJax configuration script of a page."""
-    soup = BeautifulSoup(between((site / f"{docname}.html").read_text(encoding="utf-8"), "<head>", "</head>"),
-                         "html.parser")
+    soup = BeautifulSoup(
+        between((site / f"{docname}.html").read_text(encoding="utf-8"), "<head>", "</head>"), "html.parser"
+    )
     sheets = []
     for link in soup.head.find_all("link", rel="stylesheet"):
         sheets.append(HOST + local_target(f"/{docname}.html", link["href"])[0])
@@ -258,9 +269,11 @@ def head_assets(site: Path, docname: str) -> tuple[list[str], str]:
 def toc_html(chapters: list[Chapter], pages: dict[str, int]) -> str:
     def entry(anchor: str, title: str) -> str:
         number = str(pages.get(anchor, "")).rjust(NUMBER_WIDTH, "\u2007")
-        return (f'<a href="#{anchor}"><span class="pdf-toc-title">{_escape(title)}</span>'
-                f'<span class="pdf-toc-dots"></span><span class="pdf-toc-page" data-anchor="{anchor}">'
-                f"{number}</span></a>")
+        return (
+            f'<a href="#{anchor}"><span class="pdf-toc-title">{_escape(title)}</span>'
+            f'<span class="pdf-toc-dots"></span><span class="pdf-toc-page" data-anchor="{anchor}">'
+            f"{number}</span></a>"
+        )
 
     items = []
     for chapter in chapters:
@@ -292,8 +305,9 @@ def assemble(site: Path, root: Path) -> tuple[str, list[Chapter]]:
     main, _, sub = title.partition(":")
     author = str(config.get("author", "")).strip()
     year = str(config.get("copyright", "")).strip()
-    where = (f'<p>The web edition, with its animations and interactive figures: <a href="{web}">{web}</a></p>'
-             if web else "")
+    where = (
+        f'<p>The web edition, with its animations and interactive figures: <a href="{web}">{web}</a></p>' if web else ""
+    )
     title_page = (
         '<section class="pdf-title-page">'
         f'<p class="pdf-book-title">{_escape(main.strip())}</p>'
@@ -302,9 +316,7 @@ def assemble(site: Path, root: Path) -> tuple[str, list[Chapter]]:
         + (f"<p>&#169; {_escape(year)} {_escape(author)}</p>" if year else "")
         + "</section>"
     )
-    body = "".join(
-        f'<section class="pdf-chapter" id="{c.anchor}">{c.html}</section>' for c in chapters
-    )
+    body = "".join(f'<section class="pdf-chapter" id="{c.anchor}">{c.html}</section>' for c in chapters)
     links = "".join(f'<link rel="stylesheet" href="{s}">' for s in sheets)
     document = (
         '<!DOCTYPE html><html lang="en" data-theme="light" data-mode="light"><head><meta charset="utf-8">'
@@ -326,8 +338,7 @@ FIND_PAGES_CSS = "img { visibility: hidden !important; }"
 # Writes each page number into its slot of the contents, padded with figure spaces (as wide as a digit).
 FILL_CONTENTS = """({pages, width}) => document.querySelectorAll('.pdf-toc-page').forEach(slot => {
   slot.textContent = String(pages[slot.dataset.anchor] ?? '').padStart(width, '\\u2007'); })"""
-FOOTER = ('<div style="font-size:8pt;width:100%;text-align:center;color:#555;">'
-          '<span class="pageNumber"></span></div>')
+FOOTER = '<div style="font-size:8pt;width:100%;text-align:center;color:#555;"><span class="pageNumber"></span></div>'
 
 
 def anchor_pages(pdf: bytes) -> dict[str, int]:
@@ -338,8 +349,10 @@ def anchor_pages(pdf: bytes) -> dict[str, int]:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     reader = PdfReader(io.BytesIO(pdf))
-    return {str(name).lstrip("/"): reader.get_destination_page_number(dest) + 1
-            for name, dest in reader.named_destinations.items()}
+    return {
+        str(name).lstrip("/"): reader.get_destination_page_number(dest) + 1
+        for name, dest in reader.named_destinations.items()
+    }
 
 
 def page_numbers(pdf: bytes, chapters: list[Chapter]) -> dict[str, int]:
@@ -387,10 +400,16 @@ def print_book(site: Path, root: Path, out: Path) -> dict:
         else:
             route.fulfill(status=404, body="")
 
-    options = {"format": "A4", "print_background": True, "tagged": True,
-               "display_header_footer": True, "header_template": "<span></span>", "footer_template": FOOTER,
-               "margin": {"top": "18mm", "bottom": "20mm", "left": "17mm", "right": "17mm"},
-               "prefer_css_page_size": True}
+    options = {
+        "format": "A4",
+        "print_background": True,
+        "tagged": True,
+        "display_header_footer": True,
+        "header_template": "<span></span>",
+        "footer_template": FOOTER,
+        "margin": {"top": "18mm", "bottom": "20mm", "left": "17mm", "right": "17mm"},
+        "prefer_css_page_size": True,
+    }
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 900, "height": 1200})
@@ -400,8 +419,11 @@ def print_book(site: Path, root: Path, out: Path) -> dict:
         typeset = time.perf_counter()
         # The first printing only finds the pages: with the pictures hidden (their boxes keep
         # their place) it lays out the same pages in about two thirds of the time.
-        page.evaluate("css => { const s = document.createElement('style'); s.className = 'pdf-find-pages';"
-                      " s.textContent = css; document.head.append(s); }", FIND_PAGES_CSS)
+        page.evaluate(
+            "css => { const s = document.createElement('style'); s.className = 'pdf-find-pages';"
+            " s.textContent = css; document.head.append(s); }",
+            FIND_PAGES_CSS,
+        )
         pdf = page.pdf(**{**options, "tagged": False})
         pages = page_numbers(pdf, chapters)
         found_pages = time.perf_counter()
@@ -422,11 +444,18 @@ def print_book(site: Path, root: Path, out: Path) -> dict:
     out.write_bytes(pdf)
     from pypdf import PdfReader
 
-    return {"path": str(out), "bytes": len(pdf), "pages": len(PdfReader(io.BytesIO(pdf)).pages),
-            "chapters": len(chapters), "printings": printings,
-            "assemble_s": assembled - started, "typeset_s": typeset - assembled,
-            "find_pages_s": found_pages - typeset, "print_s": printed - found_pages,
-            "total_s": time.perf_counter() - started}
+    return {
+        "path": str(out),
+        "bytes": len(pdf),
+        "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+        "chapters": len(chapters),
+        "printings": printings,
+        "assemble_s": assembled - started,
+        "typeset_s": typeset - assembled,
+        "find_pages_s": found_pages - typeset,
+        "print_s": printed - found_pages,
+        "total_s": time.perf_counter() - started,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -439,14 +468,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"No built site in {args.site}: run 'make book' first.", file=sys.stderr)
         return 1
     if not CHROMIUM.is_file():
-        print(f"No Chromium at {CHROMIUM}: install Debian's chromium, or name another with BOOK_CHROMIUM.",
-              file=sys.stderr)
+        print(
+            f"No Chromium at {CHROMIUM}: install Debian's chromium, or name another with BOOK_CHROMIUM.",
+            file=sys.stderr,
+        )
         return 1
     done = print_book(args.site, ROOT, args.out / name)
-    print(f"{done['path']}: {done['pages']} pages, {done['bytes'] / 1e6:.1f} MB, {done['chapters']} chapters, "
-          f"printed {done['printings']} times in {done['total_s']:.1f} s "
-          f"(assembling {done['assemble_s']:.1f} s, loading and typesetting {done['typeset_s']:.1f} s, "
-          f"finding the pages {done['find_pages_s']:.1f} s, printing {done['print_s']:.1f} s)")
+    print(
+        f"{done['path']}: {done['pages']} pages, {done['bytes'] / 1e6:.1f} MB, {done['chapters']} chapters, "
+        f"printed {done['printings']} times in {done['total_s']:.1f} s "
+        f"(assembling {done['assemble_s']:.1f} s, loading and typesetting {done['typeset_s']:.1f} s, "
+        f"finding the pages {done['find_pages_s']:.1f} s, printing {done['print_s']:.1f} s)"
+    )
     return 0
 
 

@@ -34,8 +34,11 @@ def copy_book(source: Path, target: Path, *, with_build: bool = False) -> Path:
     """Copy the book's sources (and, if asked, its ``_build`` with caches) to ``target``."""
     shutil.copytree(source, target, ignore=IGNORE)
     if with_build and (source / "_build").is_dir():
-        shutil.copytree(source / "_build", target / "_build",
-                        ignore=shutil.ignore_patterns("bench*", "screenshots", "clean*", "lock-venv"))
+        shutil.copytree(
+            source / "_build",
+            target / "_build",
+            ignore=shutil.ignore_patterns("bench*", "screenshots", "clean*", "lock-venv"),
+        )
     return target
 
 

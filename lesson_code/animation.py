@@ -45,8 +45,20 @@ from lesson_code.training import History
 
 # x264 settings chosen for small files that are the same byte for byte on every build.
 ENCODER_ARGS = [
-    "-preset", "slow", "-tune", "animation", "-crf", "32", "-threads", "1",
-    "-fflags", "+bitexact", "-flags:v", "+bitexact", "-movflags", "+faststart",
+    "-preset",
+    "slow",
+    "-tune",
+    "animation",
+    "-crf",
+    "32",
+    "-threads",
+    "1",
+    "-fflags",
+    "+bitexact",
+    "-flags:v",
+    "+bitexact",
+    "-movflags",
+    "+faststart",
 ]
 
 
@@ -65,15 +77,21 @@ class Movie:
             raise TypeError(f"fig must be a matplotlib Figure, got {describe(self.fig)}")
         check_callable("update", self.update, "a function update(frame) that returns the artists it moved")
         if isinstance(self.frames, (str, bytes)) or not isinstance(self.frames, Sequence):
-            raise TypeError(f"frames must be a sequence of frame numbers, such as list(range(k)), "
-                            f"got {describe(self.frames)}")
+            raise TypeError(
+                f"frames must be a sequence of frame numbers, such as list(range(k)), got {describe(self.frames)}"
+            )
         if len(self.frames) == 0:
-            raise ValueError(f"frames must hold at least one frame (a video of no frames plays nowhere), "
-                             f"got {describe(self.frames)}")
-        if isinstance(self.moving, (str, bytes)) or not isinstance(self.moving, Sequence) or not all(
-                isinstance(artist, Artist) for artist in self.moving):
-            raise TypeError(f"moving must be a sequence of the matplotlib artists that update moves, "
-                            f"got {describe(self.moving)}")
+            raise ValueError(
+                f"frames must hold at least one frame (a video of no frames plays nowhere), got {describe(self.frames)}"
+            )
+        if (
+            isinstance(self.moving, (str, bytes))
+            or not isinstance(self.moving, Sequence)
+            or not all(isinstance(artist, Artist) for artist in self.moving)
+        ):
+            raise TypeError(
+                f"moving must be a sequence of the matplotlib artists that update moves, got {describe(self.moving)}"
+            )
         check_count("fps", self.fps, 1)
 
     def as_funcanimation(self) -> FuncAnimation:
@@ -139,8 +157,13 @@ def fit_animation(x: Tensor, y: Tensor, history: History, *, every: int = 1, fps
 
 
 def _update_race(
-    frame: int, *, panels: Sequence[tuple[Line2D, Text]], histories: Sequence[History],
-    x: Tensor, y: Tensor, ring: Artist,
+    frame: int,
+    *,
+    panels: Sequence[tuple[Line2D, Text]],
+    histories: Sequence[History],
+    x: Tensor,
+    y: Tensor,
+    ring: Artist,
 ) -> tuple[Artist, ...]:
     drawn: list[Artist] = []
     for (line, label), history in zip(panels, histories, strict=True):
@@ -170,8 +193,10 @@ def race_animation(x: Tensor, y: Tensor, gd: History, sgd: History, *, batch_siz
             raise ValueError(f"batch_size must be the size of the mini-batches of sgd, {largest}, got {batch_size}")
         highest = max(int(batch.max()) for batch in sgd.batches)
         if highest >= len(y):
-            raise ValueError(f"sgd must be a run on the {len(y)} examples of x and y, got batches with index "
-                             f"{highest}: pass the x and y it was trained on")
+            raise ValueError(
+                f"sgd must be a run on the {len(y)} examples of x and y, got batches with index "
+                f"{highest}: pass the x and y it was trained on"
+            )
     fig = _new_figure(8.0, 3.5)
     left, right = fig.subplots(1, 2, sharey=True)
     panels = (
@@ -179,8 +204,9 @@ def race_animation(x: Tensor, y: Tensor, gd: History, sgd: History, *, batch_siz
         _draw_panel(right, x, y, sgd, f"mini-batches of {batch_size}"),
     )
     panels[1][0].set_color(SGD_COLOR)
-    ring = right.scatter([], [], s=60, facecolors="none", edgecolors=BATCH_COLOR, linewidths=1.8,
-                         label="current mini-batch")
+    ring = right.scatter(
+        [], [], s=60, facecolors="none", edgecolors=BATCH_COLOR, linewidths=1.8, label="current mini-batch"
+    )
     right.legend(loc="lower right", fontsize="small")
     update = partial(_update_race, panels=panels, histories=(gd, sgd), x=x, y=y, ring=ring)
     moving = (*panels[0], *panels[1], ring)
@@ -200,8 +226,14 @@ def encode_mp4(movie: Movie) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "movie.mp4"
         writer = imageio_ffmpeg.write_frames(
-            str(path), (width, height), pix_fmt_in="rgba", fps=movie.fps, codec="libx264",
-            quality=None, macro_block_size=2, output_params=ENCODER_ARGS,
+            str(path),
+            (width, height),
+            pix_fmt_in="rgba",
+            fps=movie.fps,
+            codec="libx264",
+            quality=None,
+            macro_block_size=2,
+            output_params=ENCODER_ARGS,
         )
         writer.send(None)
         for frame in movie.frames:
@@ -254,7 +286,14 @@ def boundary_points(w: Tensor, box: float) -> tuple[list[float], list[float]]:
 
 
 def _update_boundary(
-    frame: int, *, line: Line2D, label: Text, history: History, x: Tensor, y: Tensor, box: float,
+    frame: int,
+    *,
+    line: Line2D,
+    label: Text,
+    history: History,
+    x: Tensor,
+    y: Tensor,
+    box: float,
 ) -> tuple[Artist, ...]:
     w = history.params[frame]
     line.set_data(*boundary_points(w, box))
@@ -264,7 +303,13 @@ def _update_boundary(
 
 
 def boundary_animation(
-    x: Tensor, y: Tensor, history: History, *, every: int = 1, fps: int = 12, box: float = 4.0,
+    x: Tensor,
+    y: Tensor,
+    history: History,
+    *,
+    every: int = 1,
+    fps: int = 12,
+    box: float = 4.0,
 ) -> Movie:
     r"""The decision boundary $X w = 0$ of a logistic regression moving as the run in ``history`` learns.
 
@@ -283,11 +328,19 @@ def boundary_animation(
     ax = fig.add_subplot()
     for label_value, color, marker in ((0.0, CLASS_COLORS[0], "o"), (1.0, CLASS_COLORS[1], "^")):
         chosen = y == label_value
-        ax.scatter(x[chosen, 0].numpy(), x[chosen, 1].numpy(), s=16, color=color, marker=marker, alpha=0.8,
-                   label=f"class {label_value:.0f}")
+        ax.scatter(
+            x[chosen, 0].numpy(),
+            x[chosen, 1].numpy(),
+            s=16,
+            color=color,
+            marker=marker,
+            alpha=0.8,
+            label=f"class {label_value:.0f}",
+        )
     (line,) = ax.plot([], [], color="black", linewidth=2.2, label="decision boundary")
-    label = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top",
-                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+    label = ax.text(
+        0.02, 0.97, "", transform=ax.transAxes, va="top", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"}
+    )
     ax.set_xlim(-box, box)
     ax.set_ylim(-box, box)
     ax.set_aspect("equal")

@@ -116,7 +116,13 @@ def check_same_dtype(name: str, value: Tensor, other_name: str, other: Tensor) -
 
 
 def check_regression(
-    x: Tensor, y: Tensor, a: Tensor, *, a_name: str = "a", finite_a: bool = True, same_dtype: bool = False,
+    x: Tensor,
+    y: Tensor,
+    a: Tensor,
+    *,
+    a_name: str = "a",
+    finite_a: bool = True,
+    same_dtype: bool = False,
 ) -> int:
     """Check that ``x`` is ``(n, p)`` with ``n >= 1``, ``y`` is ``(n,)`` and ``a`` is ``(p,)``, the data finite,
     ``a`` finite unless ``finite_a=False``, and with ``same_dtype=True`` (for ``x @ a``) ``a`` of the dtype of ``x``.
@@ -228,22 +234,30 @@ def check_loss_fn(loss_fn: object, *, grad: bool = True) -> Callable[[Tensor, Te
             signature.bind(None, None, None)
         except TypeError:
             name = getattr(loss_fn, "__name__", type(loss_fn).__name__)
-            raise TypeError(f"loss_fn must be {LOSS_FN}, got {name}({', '.join(signature.parameters)}): "
-                            "pass a function of (params, x, y), such as lambda a, x, y: mse(x @ a, y)") from None
+            raise TypeError(
+                f"loss_fn must be {LOSS_FN}, got {name}({', '.join(signature.parameters)}): "
+                "pass a function of (params, x, y), such as lambda a, x, y: mse(x @ a, y)"
+            ) from None
 
     @functools.wraps(loss_fn)
     def checked(params: Tensor, x: Tensor, y: Tensor) -> Tensor:
         loss = loss_fn(params, x, y)
         if not isinstance(loss, Tensor):
-            raise TypeError(f"loss_fn must return the loss as a tensor, got {type(loss).__name__} {describe(loss)}: "
-                            "return the tensor itself, without .item() or float()")
+            raise TypeError(
+                f"loss_fn must return the loss as a tensor, got {type(loss).__name__} {describe(loss)}: "
+                "return the tensor itself, without .item() or float()"
+            )
         if loss.ndim != 0:
-            raise ValueError(f"loss_fn must return one number, a tensor of shape (), got shape {tuple(loss.shape)}: "
-                             "average the loss over the examples with .mean()")
+            raise ValueError(
+                f"loss_fn must return one number, a tensor of shape (), got shape {tuple(loss.shape)}: "
+                "average the loss over the examples with .mean()"
+            )
         if grad and not loss.requires_grad:
-            raise ValueError("loss_fn must return a loss that autograd can follow back to params, got a tensor "
-                             "that does not require grad: compute it from params with torch operations, "
-                             "without .detach(), .item() or torch.no_grad()")
+            raise ValueError(
+                "loss_fn must return a loss that autograd can follow back to params, got a tensor "
+                "that does not require grad: compute it from params with torch operations, "
+                "without .detach(), .item() or torch.no_grad()"
+            )
         return loss
 
     return checked
@@ -336,6 +350,7 @@ def check_device(name: str, value: object) -> torch.device | None:
     except RuntimeError:
         raise ValueError(f"{name} must name a device such as 'cpu' or 'cuda', got {value!r}") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"{name} must be a device this machine has, got {value!r}: "
-                         "torch.cuda.is_available() is False, pass 'cpu'")
+        raise ValueError(
+            f"{name} must be a device this machine has, got {value!r}: torch.cuda.is_available() is False, pass 'cpu'"
+        )
     return device

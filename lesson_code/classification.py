@@ -60,7 +60,8 @@ def _check_labels(z: Tensor, y: Tensor) -> None:
     check_tensor("y", y)
     if z.shape != y.shape:
         raise ValueError(
-            f"y must have the shape of z, {tuple(z.shape)}: one non-empty shape, got shape {tuple(y.shape)}")
+            f"y must have the shape of z, {tuple(z.shape)}: one non-empty shape, got shape {tuple(y.shape)}"
+        )
     if z.numel() == 0:
         raise ValueError(f"z must hold at least one logit, got shape {tuple(z.shape)}")
     check_labels01("y", y)

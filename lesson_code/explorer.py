@@ -75,7 +75,14 @@ def _check_increasing(name: str, values: Sequence[Any], check: Any) -> list[Any]
 
 
 def explorer_run(
-    x: Tensor, y: Tensor, *, lr: float, batch_size: int, seed: int, steps: int, a0: Tensor,
+    x: Tensor,
+    y: Tensor,
+    *,
+    lr: float,
+    batch_size: int,
+    seed: int,
+    steps: int,
+    a0: Tensor,
 ) -> History:
     r"""One run of the explorer: ``steps`` updates $a \leftarrow a - \eta \nabla L_B(a)$ from ``a0``.
 
@@ -122,8 +129,7 @@ def _view(a0: Tensor, best: Tensor) -> dict[str, list[float | None]]:
     """The window of the contour panel: the start and the minimum, with room around them."""
     low, high = torch.minimum(a0, best), torch.maximum(a0, best)
     pad = (high - low).clamp(min=1.0) * 0.35
-    return {"a1": _rounded([low[0] - pad[0], high[0] + pad[0]]),
-            "a2": _rounded([low[1] - pad[1], high[1] + pad[1]])}
+    return {"a1": _rounded([low[0] - pad[0], high[0] + pad[0]]), "a2": _rounded([low[1] - pad[1], high[1] + pad[1]])}
 
 
 def explorer_data(
@@ -158,8 +164,9 @@ def explorer_data(
         raise ValueError(f"x must have two columns (the input and ones), got shape {tuple(x.shape)}")
     n = len(y)
     lrs = _check_increasing("lrs", lrs, lambda lr: check_positive("lrs: each learning rate", lr))
-    batch_sizes = _check_increasing("batch_sizes", batch_sizes,
-                                    lambda b: check_count("batch_sizes: each batch size", b, 1, n))
+    batch_sizes = _check_increasing(
+        "batch_sizes", batch_sizes, lambda b: check_count("batch_sizes: each batch size", b, 1, n)
+    )
     seeds = _check_increasing("seeds", seeds, lambda s: check_count("seeds: each seed", s, 0))
     steps = check_count("steps", steps, 1)
     initial = {"lr": (len(lrs) - 1) // 2, "batch_size": (len(batch_sizes) - 1) // 2, "seed": 0}
@@ -175,25 +182,38 @@ def explorer_data(
         for seed in (None,) if batch_size == n else seeds:
             if seed is not None:
                 batches.setdefault(str(batch_size), {})[str(seed)] = [
-                    b.tolist() for b in _first_batches(n, batch_size, steps, seed)]
+                    b.tolist() for b in _first_batches(n, batch_size, steps, seed)
+                ]
             for lr in lrs:
-                history = explorer_run(x, y, lr=lr, batch_size=batch_size, seed=seed or 0,
-                                       steps=steps, a0=a0)
-                runs.append({
-                    "lr": lr, "batch_size": batch_size, "seed": seed,
-                    "a1": _rounded(history.params[:, 0]), "a2": _rounded(history.params[:, 1]),
-                    "loss": _rounded(loss_path(linear_mse, history, x, y)),
-                    "batch_loss": _rounded(history.losses_before),
-                    "diverged_at": history.diverged_at,
-                })
+                history = explorer_run(x, y, lr=lr, batch_size=batch_size, seed=seed or 0, steps=steps, a0=a0)
+                runs.append(
+                    {
+                        "lr": lr,
+                        "batch_size": batch_size,
+                        "seed": seed,
+                        "a1": _rounded(history.params[:, 0]),
+                        "a2": _rounded(history.params[:, 1]),
+                        "loss": _rounded(loss_path(linear_mse, history, x, y)),
+                        "batch_loss": _rounded(history.losses_before),
+                        "diverged_at": history.diverged_at,
+                    }
+                )
     best = least_squares(x, y)
     return {
-        "version": 1, "n": n, "steps": steps, "a0": _rounded(a0),
-        "x": _rounded(x[:, 0]), "y": _rounded(y),
-        "lrs": lrs, "batch_sizes": batch_sizes, "seeds": seeds,
+        "version": 1,
+        "n": n,
+        "steps": steps,
+        "a0": _rounded(a0),
+        "x": _rounded(x[:, 0]),
+        "y": _rounded(y),
+        "lrs": lrs,
+        "batch_sizes": batch_sizes,
+        "seeds": seeds,
         "initial": initial,
-        "contour": _contour(x, y, a0), "view": _view(a0, best),
-        "batches": batches, "runs": runs,
+        "contour": _contour(x, y, a0),
+        "view": _view(a0, best),
+        "batches": batches,
+        "runs": runs,
     }
 
 
@@ -228,8 +248,7 @@ def _still_png(x: Tensor, y: Tensor, data: dict[str, Any]) -> bytes:
     pick = data["initial"]
     lr, batch_size = data["lrs"][pick["lr"]], data["batch_sizes"][pick["batch_size"]]
     seed = None if batch_size == data["n"] else data["seeds"][pick["seed"]]
-    run = next(r for r in data["runs"]
-               if r["lr"] == lr and r["batch_size"] == batch_size and r["seed"] == seed)
+    run = next(r for r in data["runs"] if r["lr"] == lr and r["batch_size"] == batch_size and r["seed"] == seed)
     fig = Figure(figsize=(9.0, 2.8), dpi=72, layout="constrained")
     data_ax, loss_ax, path_ax = fig.subplots(1, 3)
     scatter_data(data_ax, x, y)
@@ -241,8 +260,9 @@ def _still_png(x: Tensor, y: Tensor, data: dict[str, Any]) -> bytes:
     g1, g2 = torch.meshgrid(torch.linspace(*view["a1"], 80), torch.linspace(*view["a2"], 80), indexing="ij")
     grid = torch.stack([g1, g2], dim=-1)  # (80, 80, 2)
     surface = ((grid @ x.T - y) ** 2).mean(dim=-1)
-    path_ax.contour(g1.numpy(), g2.numpy(), surface.numpy(), levels=sorted(contour["levels"]),
-                    colors="0.6", linewidths=0.8)
+    path_ax.contour(
+        g1.numpy(), g2.numpy(), surface.numpy(), levels=sorted(contour["levels"]), colors="0.6", linewidths=0.8
+    )
     path_ax.plot(run["a1"], run["a2"], ".-", color="C3", markersize=3)
     path_ax.set(title="Path over the loss contours", xlabel="$a_1$", ylabel="$a_2$")
     buffer = io.BytesIO()
@@ -264,8 +284,10 @@ def explorer_html(
     a0: Sequence[float] = (-1.0, 1.0),
     initial_lr: float | None = None,
     initial_batch_size: int | None = None,
-    caption: str = ("Explore it yourself: choose a learning rate, a batch size and a seed, "
-                    "then play the run or move through its steps."),
+    caption: str = (
+        "Explore it yourself: choose a learning rate, a batch size and a seed, "
+        "then play the run or move through its steps."
+    ),
 ) -> HTML:
     """An interactive explorer of the runs of `explorer_data`, as one HTML ``<figure>``.
 
@@ -277,8 +299,17 @@ def explorer_html(
     so large that data and script would exceed `BUDGET_BYTES` gzipped.
     """
     check_text("caption", caption, " (an explorer needs a caption)")
-    data = explorer_data(x, y, lrs=lrs, batch_sizes=batch_sizes, seeds=seeds, steps=steps, a0=a0,
-                         initial_lr=initial_lr, initial_batch_size=initial_batch_size)
+    data = explorer_data(
+        x,
+        y,
+        lrs=lrs,
+        batch_sizes=batch_sizes,
+        seeds=seeds,
+        steps=steps,
+        a0=a0,
+        initial_lr=initial_lr,
+        initial_batch_size=initial_batch_size,
+    )
     size = gzipped_size(data)
     if size > BUDGET_BYTES:
         raise ValueError(
@@ -287,10 +318,12 @@ def explorer_html(
         )
     pick = data["initial"]
     lr, batch_size = data["lrs"][pick["lr"]], data["batch_sizes"][pick["batch_size"]]
-    alt = (f"Still picture of one run (learning rate {lr:g}, batch size {batch_size}): "
-           f"the data with the line after {steps} steps, the loss falling over the steps, "
-           f"and the path of the parameters from ({a0[0]:g}, {a0[1]:g}) across the elliptic "
-           "contours of the loss towards their centre. With JavaScript the figure becomes interactive.")
+    alt = (
+        f"Still picture of one run (learning rate {lr:g}, batch size {batch_size}): "
+        f"the data with the line after {steps} steps, the loss falling over the steps, "
+        f"and the path of the parameters from ({a0[0]:g}, {a0[1]:g}) across the elliptic "
+        "contours of the loss towards their centre. With JavaScript the figure becomes interactive."
+    )
     png = base64.b64encode(_still_png(x.float(), y.float(), data)).decode("ascii")
     return HTML(
         f'<figure class="sgd-explorer" {MARKER}="1">'

@@ -32,5 +32,6 @@ def heavy_ball(
     Taught in {ref}`ch-loss-surface`.
     """
     check_between("momentum", momentum, 0.0, 1.0)  # the other arguments are checked by gradient_descent
-    return gradient_descent(loss_fn, params0, x, y, lr=lr, steps=steps, rule=Momentum(momentum),
-                            raise_on_divergence=raise_on_divergence)
+    return gradient_descent(
+        loss_fn, params0, x, y, lr=lr, steps=steps, rule=Momentum(momentum), raise_on_divergence=raise_on_divergence
+    )

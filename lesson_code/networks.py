@@ -51,7 +51,10 @@ class Digits:
 
 
 def load_digits_split(
-    *, test_fraction: float = 0.25, seed: int = 0, on: torch.device | None = None,
+    *,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+    on: torch.device | None = None,
 ) -> Digits:
     """The 1797 handwritten digits of scikit-learn (no download), shuffled and split from ``seed``."""
     check_between("test_fraction", test_fraction, 0.0, 1.0, include_low=False)
@@ -65,13 +68,21 @@ def load_digits_split(
     order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
     n_test = round(test_fraction * len(labels))
     if not 0 < n_test < len(labels):
-        raise ValueError(f"test_fraction must leave at least one example in each part, got {test_fraction!r} "
-                         f"({n_test} of {len(labels)} examples for testing)")
+        raise ValueError(
+            f"test_fraction must leave at least one example in each part, got {test_fraction!r} "
+            f"({n_test} of {len(labels)} examples for testing)"
+        )
     test, train = order[:n_test], order[n_test:]
     on = on if on is not None else device()
     one_hot = torch.nn.functional.one_hot(labels, 10).float()
-    return Digits(x[train].to(on), one_hot[train].to(on), labels[train].to(on),
-                  x[test].to(on), one_hot[test].to(on), labels[test].to(on))
+    return Digits(
+        x[train].to(on),
+        one_hot[train].to(on),
+        labels[train].to(on),
+        x[test].to(on),
+        one_hot[test].to(on),
+        labels[test].to(on),
+    )
 
 
 def _check_sizes(sizes: Sequence[int]) -> list[int]:
@@ -105,8 +116,9 @@ def unflatten(params: Tensor, sizes: Sequence[int]) -> list[Tensor]:
     shapes = layer_shapes(sizes)
     expected = sum(math.prod(shape) for shape in shapes)
     if params.shape != (expected,):
-        raise ValueError(f"params must be a vector of {expected} numbers for sizes {tuple(sizes)}, "
-                         f"got shape {tuple(params.shape)}")
+        raise ValueError(
+            f"params must be a vector of {expected} numbers for sizes {tuple(sizes)}, got shape {tuple(params.shape)}"
+        )
     pieces = params.split([math.prod(shape) for shape in shapes])
     return [piece.view(shape) for piece, shape in zip(pieces, shapes, strict=True)]
 
@@ -161,15 +173,19 @@ def _check_targets(z: Tensor, y: Tensor) -> None:
     """``y`` one probability distribution per row of the scores ``z``, such as one-hot targets."""
     check_tensor("z", z, ndim=2, nonempty=True, finite=False)
     if isinstance(y, Tensor) and y.ndim == 1 and not y.is_floating_point():
-        raise TypeError(f"y must be one-hot targets of shape {tuple(z.shape)}, got class labels: {describe(y)}: "
-                        f"pass torch.nn.functional.one_hot(y, {z.shape[1]}).float()")
+        raise TypeError(
+            f"y must be one-hot targets of shape {tuple(z.shape)}, got class labels: {describe(y)}: "
+            f"pass torch.nn.functional.one_hot(y, {z.shape[1]}).float()"
+        )
     check_tensor("y", y)
     check_shape("y", y, tuple(z.shape), ", the shape of z: (n, classes)")
     bad = (y < 0).any(dim=1) | ((y.sum(dim=1) - 1).abs() > 1e-4)
     if bad.any():
         row = int(bad.nonzero()[0, 0])
-        raise ValueError("y must hold one probability distribution per row (entries >= 0 that sum to 1, such as "
-                         f"one-hot targets), got row {row} summing to {float(y[row].sum())!r}")
+        raise ValueError(
+            "y must hold one probability distribution per row (entries >= 0 that sum to 1, such as "
+            f"one-hot targets), got row {row} summing to {float(y[row].sum())!r}"
+        )
 
 
 def _cross_entropy(z: Tensor, y: Tensor) -> Tensor:
@@ -202,7 +218,9 @@ def confusion_matrix(predicted: Tensor, true: Tensor, classes: int) -> Tensor:
         outside = (labels < 0) | (labels >= classes)
         if outside.any():
             index = int(outside.nonzero()[0, 0])
-            raise ValueError(f"{name} must hold labels 0..{classes - 1} (classes = {classes}), "
-                             f"got {int(labels[index])} at index {index}")
+            raise ValueError(
+                f"{name} must hold labels 0..{classes - 1} (classes = {classes}), "
+                f"got {int(labels[index])} at index {index}"
+            )
     flat = true.cpu() * classes + predicted.cpu()
     return torch.bincount(flat, minlength=classes * classes).reshape(classes, classes)

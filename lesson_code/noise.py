@@ -69,7 +69,13 @@ def minibatch_covariance(x: Tensor, y: Tensor, a: Tensor, batch_size: int) -> Te
 
 
 def sample_minibatch_gradients(
-    x: Tensor, y: Tensor, a: Tensor, batch_size: int, *, draws: int, seed: int,
+    x: Tensor,
+    y: Tensor,
+    a: Tensor,
+    batch_size: int,
+    *,
+    draws: int,
+    seed: int,
 ) -> Tensor:
     """The gradients of ``draws`` independent random batches of ``batch_size`` examples, each drawn
     without replacement: ``(draws, p)``, float64."""
@@ -98,7 +104,12 @@ def _check_seeds(seeds: object) -> list[int]:
 
 
 def batch_indices(
-    n: int, batch_size: int, steps: int, seeds: Iterable[int], *, reshuffle: bool = True,
+    n: int,
+    batch_size: int,
+    steps: int,
+    seeds: Iterable[int],
+    *,
+    reshuffle: bool = True,
 ) -> Tensor:
     """The examples of each step of one SGD run per seed: ``(steps, runs, batch_size)``.
 
@@ -148,13 +159,16 @@ def sgd_paths(x: Tensor, y: Tensor, a0: Tensor, *, lr: float | Tensor, batches: 
     n = len(y)
     check_tensor("batches", batches, floating=False)
     if batches.dtype != torch.int64:
-        raise TypeError(f"batches must be int64 example indices, as batch_indices makes them, "
-                        f"got dtype {batches.dtype}: pass batches.long()")
+        raise TypeError(
+            f"batches must be int64 example indices, as batch_indices makes them, "
+            f"got dtype {batches.dtype}: pass batches.long()"
+        )
     check_shape("batches", batches, ("steps", "runs", "b"), ", as batch_indices makes them")
     steps, runs, b = batches.shape
     if batches.numel() == 0:
-        raise ValueError(f"batches must hold at least one step of one run of one example, "
-                         f"got shape {tuple(batches.shape)}")
+        raise ValueError(
+            f"batches must hold at least one step of one run of one example, got shape {tuple(batches.shape)}"
+        )
     low, high = int(batches.min()), int(batches.max())
     if low < 0 or high >= n:
         raise ValueError(f"batches must hold example indices 0..{n - 1} (n = {n}), got {low if low < 0 else high}")
@@ -168,8 +182,9 @@ def sgd_paths(x: Tensor, y: Tensor, a0: Tensor, *, lr: float | Tensor, batches: 
             raise ValueError(f"lr must hold rates above 0, got {float(lr.min())!r}")
         rates = lr.double().reshape(steps, -1, 1)  # (steps, 1 or runs, 1)
     elif isinstance(lr, (list, tuple)):
-        raise TypeError(f"lr must be a number, or a tensor of rates (a schedule), got {describe(lr)}: "
-                        "pass torch.tensor(...)")
+        raise TypeError(
+            f"lr must be a number, or a tensor of rates (a schedule), got {describe(lr)}: pass torch.tensor(...)"
+        )
     else:
         rates = torch.full((steps, 1, 1), check_positive("lr", lr), dtype=torch.float64)
     xb_all, yb_all = x[batches], y[batches]  # (steps, runs, b, p), (steps, runs, b)
@@ -219,8 +234,10 @@ def running_average(params: Tensor, *, start: int = 0) -> Tensor:
     """
     check_tensor("params", params)
     if params.ndim == 0 or len(params) == 0:
-        raise ValueError(f"params must hold the parameters of at least one step along dim 0, as sgd_paths returns "
-                         f"them, got shape {tuple(params.shape)}")
+        raise ValueError(
+            f"params must hold the parameters of at least one step along dim 0, as sgd_paths returns "
+            f"them, got shape {tuple(params.shape)}"
+        )
     check_count("start", start, 0, len(params) - 1)
     kept = params[start:].double()
     counts = torch.arange(1, len(kept) + 1, dtype=torch.float64).reshape(-1, *([1] * (kept.ndim - 1)))

@@ -62,8 +62,7 @@ def plot_line(ax: Axes, a: Tensor, *, xlim: Sequence[float] = (-1.0, 1.0), **kwa
     check_numbers("xlim", xlim, 2, "two numbers (low, high)")
     style = {"color": FIT_COLOR, "linewidth": 2.5, "label": f"$\\hat y = {float(a[0]):.2f}x + {float(a[1]):.2f}$"}
     lo, hi = float(xlim[0]), float(xlim[1])
-    (line,) = ax.plot([lo, hi], [float(a[0]) * lo + float(a[1]), float(a[0]) * hi + float(a[1])],
-                      **(style | kwargs))
+    (line,) = ax.plot([lo, hi], [float(a[0]) * lo + float(a[1]), float(a[0]) * hi + float(a[1])], **(style | kwargs))
     return line
 
 
@@ -74,19 +73,24 @@ def plot_loss(ax: Axes, losses: Tensor, *, log: bool = True, **kwargs) -> Line2D
     """
     check_axes("ax", ax)
     if isinstance(losses, History):
-        raise TypeError("losses must be a tensor of losses, got a History: pass history.losses_before, "
-                        "or loss_path(loss_fn, history, x, y) for the loss on all the data")
+        raise TypeError(
+            "losses must be a tensor of losses, got a History: pass history.losses_before, "
+            "or loss_path(loss_fn, history, x, y) for the loss on all the data"
+        )
     check_tensor("losses", losses, ndim=1, nonempty=True, finite=False)
     check_bool("log", log)
     losses = losses.detach().cpu()
     if not bool(torch.isfinite(losses).all()):
         first = int((~torch.isfinite(losses)).nonzero()[0, 0])
-        raise ValueError(f"losses must be finite, got {float(losses[first])!r} at step {first}: a run whose loss "
-                         f"is no longer finite has diverged; plot the steps before it, losses[:{first}]")
+        raise ValueError(
+            f"losses must be finite, got {float(losses[first])!r} at step {first}: a run whose loss "
+            f"is no longer finite has diverged; plot the steps before it, losses[:{first}]"
+        )
     if log and bool((losses < 0).any()):
         first = int((losses < 0).nonzero()[0, 0])
-        raise ValueError(f"losses must be at least 0 on a log scale, got {float(losses[first])!r} at step {first}: "
-                         "pass log=False")
+        raise ValueError(
+            f"losses must be at least 0 on a log scale, got {float(losses[first])!r} at step {first}: pass log=False"
+        )
     if log and not bool((losses > 0).any()):
         raise ValueError("losses must hold a value above 0 to be drawn on a log scale, got only zeros: pass log=False")
     style = {"color": FIT_COLOR, "linewidth": 2} | kwargs
@@ -100,18 +104,27 @@ def plot_loss(ax: Axes, losses: Tensor, *, log: bool = True, **kwargs) -> Line2D
 
 
 def plot_params(
-    ax: Axes, history: History, *, target: Tensor | None = None, names: Sequence[str] = ("$a_1$", "$a_2$"),
+    ax: Axes,
+    history: History,
+    *,
+    target: Tensor | None = None,
+    names: Sequence[str] = ("$a_1$", "$a_2$"),
 ) -> list[Line2D]:
     """Draw each parameter of a run against the step number; dashed lines mark ``target`` if given."""
     check_axes("ax", ax)
     check_history("history", history)
     p = history.params.shape[1]
-    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence) or not all(
-            isinstance(name, str) for name in names):
+    if (
+        isinstance(names, (str, bytes))
+        or not isinstance(names, Sequence)
+        or not all(isinstance(name, str) for name in names)
+    ):
         raise TypeError(f"names must be a sequence of texts, one per parameter, got {describe(names)}")
     if len(names) != p:
-        raise ValueError(f"names must give one name for each of the {p} parameters of history, "
-                         f"got {len(names)}: {tuple(names)}: pass names=(...) with {p} names")
+        raise ValueError(
+            f"names must give one name for each of the {p} parameters of history, "
+            f"got {len(names)}: {tuple(names)}: pass names=(...) with {p} names"
+        )
     if target is not None:
         check_tensor("target", target)
         check_shape("target", target, (p,), f", one value for each of the {p} parameters of history")
@@ -130,8 +143,15 @@ def plot_params(
 
 
 def plot_loss_contours(
-    ax: Axes, x: Tensor, y: Tensor, a1: Sequence[float], a2: Sequence[float], *,
-    num: int = 121, levels: int = 14, **kwargs,
+    ax: Axes,
+    x: Tensor,
+    y: Tensor,
+    a1: Sequence[float],
+    a2: Sequence[float],
+    *,
+    num: int = 121,
+    levels: int = 14,
+    **kwargs,
 ) -> QuadContourSet:
     """Contours of the MSE of the line $X a$ over the ``a1`` by ``a2`` rectangle, spaced evenly in log(loss).
 
@@ -145,8 +165,10 @@ def plot_loss_contours(
     if low <= 0 and high > 0:  # an exact fit on the grid: no geometric sequence starts at 0
         low = float(loss[loss > 0].min())
     if not low * 1.05 < high:
-        raise ValueError(f"a1 and a2 must span parameters over which the loss changes, got a loss from "
-                         f"{float(loss.min()):g} to {high:g} over a1 = {tuple(a1)}, a2 = {tuple(a2)}: widen them")
+        raise ValueError(
+            f"a1 and a2 must span parameters over which the loss changes, got a loss from "
+            f"{float(loss.min()):g} to {high:g} over a1 = {tuple(a1)}, a2 = {tuple(a2)}: widen them"
+        )
     steps = np.geomspace(low * 1.05, high, levels)
     style = {"cmap": "viridis", "linewidths": 0.9} | kwargs
     contours = ax.contour(grid_a1.numpy(), grid_a2.numpy(), loss.numpy(), levels=steps, **style)

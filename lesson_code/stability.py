@@ -25,8 +25,10 @@ def _check_curved(x: Tensor) -> Tensor:
     """A bowl with some curvature: ``x`` not all zeros, else $H = 0$ and no learning rate is too large."""
     _check_inputs(x)
     if not bool(x.any()):
-        raise ValueError(f"x must not be all zeros (the loss is then flat, and every learning rate is stable), "
-                         f"got zeros of shape {tuple(x.shape)}")
+        raise ValueError(
+            f"x must not be all zeros (the loss is then flat, and every learning rate is stable), "
+            f"got zeros of shape {tuple(x.shape)}"
+        )
     return x
 
 

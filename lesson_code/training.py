@@ -60,11 +60,13 @@ class History:
         check_tensor("params", self.params, finite=False, ndim=2)  # a diverged run's last parameters may overflow
         steps = self.params.shape[0] - 1
         check_tensor("losses_before", self.losses_before, ndim=1, finite=False)  # float32: a float64 loss may overflow
-        check_shape("losses_before", self.losses_before, (steps,),
-                    f", one loss per step of params {tuple(self.params.shape)}")
+        check_shape(
+            "losses_before", self.losses_before, (steps,), f", one loss per step of params {tuple(self.params.shape)}"
+        )
         if not isinstance(self.batches, tuple) or len(self.batches) != steps:
-            raise ValueError(f"batches must be a tuple of {steps} index tensors, one per step, "
-                             f"got {describe(self.batches)}")
+            raise ValueError(
+                f"batches must be a tuple of {steps} index tensors, one per step, got {describe(self.batches)}"
+            )
         check_positive("lr", self.lr)
         if self.diverged_at is not None and check_count("diverged_at", self.diverged_at, 0) != steps:
             raise ValueError(f"diverged_at must be the number of steps taken, {steps}, got {self.diverged_at}")
@@ -99,26 +101,31 @@ def _check_data(params0: Tensor, x: Tensor, y: Tensor) -> int:
 def _check_batches(batches: Sequence[Tensor], n: int) -> None:
     """Each batch a non-empty vector of indices into the ``n`` examples."""
     if isinstance(batches, (Tensor, str, bytes)) or not isinstance(batches, Sequence):
-        raise TypeError(f"batches must be a sequence of index tensors, one per step, such as "
-                        f"epoch_batches(...) returns, got {describe(batches)}")
+        raise TypeError(
+            f"batches must be a sequence of index tensors, one per step, such as "
+            f"epoch_batches(...) returns, got {describe(batches)}"
+        )
     if len(batches) == 0:
         raise ValueError(f"batches must hold at least one batch, got {describe(batches)}")
     for step, batch in enumerate(batches):
         if not isinstance(batch, Tensor):
-            raise TypeError(f"batches must hold index tensors, got {describe(batch)} at step {step}: "
-                            "pass torch.tensor(...)")
+            raise TypeError(
+                f"batches must hold index tensors, got {describe(batch)} at step {step}: pass torch.tensor(...)"
+            )
         if batch.dtype not in (torch.int64, torch.int32, torch.int16, torch.int8):
             raise TypeError(f"batches must hold tensors of integer indices, got dtype {batch.dtype} at step {step}")
         if batch.ndim != 1 or len(batch) == 0:
-            raise ValueError(f"batches must hold non-empty vectors of indices, got shape {tuple(batch.shape)} "
-                             f"at step {step}")
+            raise ValueError(
+                f"batches must hold non-empty vectors of indices, got shape {tuple(batch.shape)} at step {step}"
+            )
     every = torch.cat([batch.to(torch.int64) for batch in batches])
     outside = (every < 0) | (every >= n)
     if outside.any():
         first = int(outside.nonzero()[0, 0])
         step = int((torch.tensor([len(b) for b in batches]).cumsum(0) <= first).sum())
-        raise ValueError(f"batches must hold indices 0..{n - 1} of the {n} examples, "
-                         f"got index {int(every[first])} at step {step}")
+        raise ValueError(
+            f"batches must hold indices 0..{n - 1} of the {n} examples, got index {int(every[first])} at step {step}"
+        )
 
 
 def epoch_batches(n: int, batch_size: int, epochs: int, *, seed: int) -> list[Tensor]:
@@ -214,8 +221,9 @@ def gradient_descent(
     n = _check_data(params0, x, y)
     steps = check_count("steps", steps, 1)
     everything = torch.arange(n)
-    return train(loss_fn, params0, x, y, lr=lr, batches=[everything] * steps, rule=rule,
-                 raise_on_divergence=raise_on_divergence)
+    return train(
+        loss_fn, params0, x, y, lr=lr, batches=[everything] * steps, rule=rule, raise_on_divergence=raise_on_divergence
+    )
 
 
 def sgd(
@@ -242,8 +250,7 @@ def sgd(
     epochs = check_count("epochs", epochs, 1)
     seed = check_seed("seed", seed)
     batches = epoch_batches(n, batch_size, epochs, seed=seed)
-    return train(loss_fn, params0, x, y, lr=lr, batches=batches, rule=rule,
-                 raise_on_divergence=raise_on_divergence)
+    return train(loss_fn, params0, x, y, lr=lr, batches=batches, rule=rule, raise_on_divergence=raise_on_divergence)
 
 
 def steps_per_epoch(n: int, batch_size: int) -> int:

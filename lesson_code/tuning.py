@@ -88,8 +88,10 @@ def excess_loss(x: Tensor, y: Tensor, params: Tensor) -> Tensor:
     check_shape("y", y, (x.shape[0],), f" to match x of shape {tuple(x.shape)}")
     check_tensor("params", params, finite=False)  # a run that diverged has an infinite excess
     if params.shape[-1:] != x.shape[1:]:
-        raise ValueError(f"params must have shape (..., {x.shape[1]}): for x (n, p) = {tuple(x.shape)}, "
-                         f"params (..., p), got shape {tuple(params.shape)}")
+        raise ValueError(
+            f"params must have shape (..., {x.shape[1]}): for x (n, p) = {tuple(x.shape)}, "
+            f"params (..., p), got shape {tuple(params.shape)}"
+        )
     x64, y64 = x.double(), y.double()
     best = torch.linalg.lstsq(x64, y64.unsqueeze(1)).solution.squeeze(1)
     gap = params.double() - best

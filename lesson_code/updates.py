@@ -31,14 +31,19 @@ def _check_step(rule: object, grad: object, state: object, lr: object, length: i
     check_tensor("grad", grad, finite=False)
     expected = f"what {type(rule).__name__}.init(params) returns, " + (f"a tuple of {length}" if length else "()")
     if not isinstance(state, tuple):
-        raise TypeError(f"state must be {expected}, got {describe(state)}: "
-                        "start with state = rule.init(params), then pass on the state that step returns")
+        raise TypeError(
+            f"state must be {expected}, got {describe(state)}: "
+            "start with state = rule.init(params), then pass on the state that step returns"
+        )
     if len(state) != length:
-        raise ValueError(f"state must be {expected}, got {len(state)} item{'s' if len(state) != 1 else ''}: "
-                         "the state of another rule? Start with state = rule.init(params)")
+        raise ValueError(
+            f"state must be {expected}, got {len(state)} item{'s' if len(state) != 1 else ''}: "
+            "the state of another rule? Start with state = rule.init(params)"
+        )
     if length and isinstance(state[0], Tensor) and state[0].shape != grad.shape:  # type: ignore[union-attr]
-        raise ValueError(f"grad must have the shape of the parameters, {tuple(state[0].shape)}, "
-                         f"got shape {tuple(grad.shape)}")  # type: ignore[union-attr]
+        raise ValueError(
+            f"grad must have the shape of the parameters, {tuple(state[0].shape)}, got shape {tuple(grad.shape)}"
+        )  # type: ignore[union-attr]
     check_positive("lr", lr)
     return state
 
@@ -165,10 +170,15 @@ def check_rule(rule: object) -> UpdateRule:
     if isinstance(rule, type):
         if rule.__module__ == __name__:
             raise TypeError(f"rule must be {ours}, got the class {rule.__name__}: call it, {rule.__name__}(...)")
-        raise TypeError(f"rule must be {ours}, got the class {rule.__module__}.{rule.__name__}: "
-                        "torch.optim's optimisers run their own loop; pass one of lesson_code.updates' rules")
+        raise TypeError(
+            f"rule must be {ours}, got the class {rule.__module__}.{rule.__name__}: "
+            "torch.optim's optimisers run their own loop; pass one of lesson_code.updates' rules"
+        )
     if not (callable(getattr(rule, "init", None)) and callable(getattr(rule, "step", None))):
-        fix = ": torch.optim's optimisers run their own loop; pass one of lesson_code.updates' rules" \
-            if isinstance(rule, torch.optim.Optimizer) else ""
+        fix = (
+            ": torch.optim's optimisers run their own loop; pass one of lesson_code.updates' rules"
+            if isinstance(rule, torch.optim.Optimizer)
+            else ""
+        )
         raise TypeError(f"rule must be {ours}, or an object with init() and step(), got {describe(rule)}{fix}")
     return rule  # type: ignore[return-value]

@@ -39,7 +39,10 @@ def clean_build(root: Path) -> subprocess.CompletedProcess:
         shutil.rmtree(build / name, ignore_errors=True)
     return subprocess.run(
         strict.command(root),
-        cwd=root, capture_output=True, text=True, check=False,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 

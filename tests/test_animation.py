@@ -53,12 +53,14 @@ def test_frames_follow_the_run(runs):
     frames = decode(encode_mp4(fit_animation(x, y, gd)))
     first, last = frames[0].astype(int), frames[-1].astype(int)
     assert np.abs(first - last).sum() > 0
+
     # The line starts falling (slope -1) and ends rising (slope about 3): at the right edge of the
     # plot, the line's orange-red pixels move up the frame between the first and last frame.
     def red_rows(frame):
-        right = frame[:, int(frame.shape[1] * 0.8):]
+        right = frame[:, int(frame.shape[1] * 0.8) :]
         mask = (right[..., 0] > 180) & (right[..., 1] < 140) & (right[..., 2] < 100)
         return np.nonzero(mask)[0]
+
     assert red_rows(frames[-1]).mean() < red_rows(frames[0]).mean()
 
 

@@ -165,8 +165,17 @@ def test_the_lock_refuses_while_another_process_holds_it_and_is_free_after(tmp_p
 
 
 def test_a_lock_left_by_a_process_that_died_is_taken_over(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", HOLDER.replace("sys.stdin.read()", "os._exit(0)").replace(
-        "import sys", "import os, sys"), str(tmp_path)], capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            HOLDER.replace("sys.stdin.read()", "os._exit(0)").replace("import sys", "import os, sys"),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "held" in dead.stdout
     said: list[str] = []
     descriptor = build_lock.acquire(tmp_path, 0, said.append)
@@ -277,8 +286,11 @@ def failing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict,
         "Dies": add_first_cell(chapters["Dies"], "import os\n\nos._exit(1)"),
         "Shorter": add_first_cell(chapters["Shorter"], "import time\n\ntime.sleep(4)"),
         # the cell succeeds; drawing its figure fails inside IPython's display hook (mathtext has no \\lVert)
-        "Draws": add_first_cell(chapters["Draws"], "import matplotlib.pyplot as plt\n\nfig, ax = plt.subplots()\n"
-                                "ax.set_xlabel(r'$\\lVert w \\rVert$')\nplt.show()"),
+        "Draws": add_first_cell(
+            chapters["Draws"],
+            "import matplotlib.pyplot as plt\n\nfig, ax = plt.subplots()\n"
+            "ax.set_xlabel(r'$\\lVert w \\rVert$')\nplt.show()",
+        ),
     }
     return path, chapters, lines, minibook.build(path)
 
@@ -299,14 +311,19 @@ def test_the_failing_copy_fails(failing):
     [
         (
             "Sleeps",
-            [f"Execution timed out: the code cell at line {{line}} was still running after {TIMEOUT} s",
-             "set by `timeout` under `execute:` in _config.yml", "not executed again"],
+            [
+                f"Execution timed out: the code cell at line {{line}} was still running after {TIMEOUT} s",
+                "set by `timeout` under `execute:` in _config.yml",
+                "not executed again",
+            ],
         ),
         ("Dies", ["The kernel died", "while the code cell at line {line} ran", "not executed again"]),
         (
             "Shorter",
-            ["Execution timed out: the code cell at line {line} was still running after 1 s",
-             "set by the chapter's front matter"],
+            [
+                "Execution timed out: the code cell at line {line} was still running after 1 s",
+                "set by the chapter's front matter",
+            ],
         ),
     ],
 )
@@ -335,13 +352,20 @@ def test_a_figure_that_fails_to_draw_fails_the_build_at_its_cell(failing):
 def test_an_error_among_the_outputs_of_a_cell_that_ran_is_found():
     import nbformat
 
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("text"),
-        nbformat.v4.new_code_cell("1 + 1", outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "2"})]),
-        nbformat.v4.new_code_cell("plt.show()", outputs=[
-            nbformat.v4.new_output("error", ename="ValueError", evalue="Unknown symbol: \\lVert\nmore", traceback=[]),
-        ]),
-    ])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("text"),
+            nbformat.v4.new_code_cell("1 + 1", outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "2"})]),
+            nbformat.v4.new_code_cell(
+                "plt.show()",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "error", ename="ValueError", evalue="Unknown symbol: \\lVert\nmore", traceback=[]
+                    ),
+                ],
+            ),
+        ]
+    )
     assert error_output(notebook) == (2, "ValueError: Unknown symbol: \\lVert")
     notebook.cells.pop()
     assert error_output(notebook) is None
@@ -371,8 +395,10 @@ def test_front_matter_that_would_lift_the_timeout_is_refused(failing, title, key
 @pytest.mark.slow
 def test_each_chapter_is_executed_once_at_most_and_never_by_myst_nb(failing):
     path, chapters, _, result = failing
-    counts = {title: [e["docname"] for e in executions(path)].count(f"book/{chapter.stem}")
-              for title, chapter in chapters.items()}
+    counts = {
+        title: [e["docname"] for e in executions(path)].count(f"book/{chapter.stem}")
+        for title, chapter in chapters.items()
+    }
     assert counts == {"Sleeps": 1, "Dies": 1, "Shorter": 1, "Draws": 1, "Forever": 0, "Longer": 0}
     assert "Executing notebook using" not in output_of(result)  # myst-nb's own execution
 

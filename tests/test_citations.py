@@ -9,11 +9,13 @@ from booktools.citations import entries_as_list_items
 
 
 def test_entries_of_a_citation_list_become_list_items():
-    body = ('<div role="list" class="citation-list">\n<div class="citation" id="id2" role="doc-biblioentry">'
-            '<span class="label">Cau47</span></div>\n</div>')
+    body = (
+        '<div role="list" class="citation-list">\n<div class="citation" id="id2" role="doc-biblioentry">'
+        '<span class="label">Cau47</span></div>\n</div>'
+    )
     fixed = BeautifulSoup(entries_as_list_items(body), "html.parser")
     assert [div.get("role") for div in fixed.select(".citation-list > .citation")] == ["listitem"]
-    assert entries_as_list_items("<p role=\"doc-biblioentry\">x</p>") == "<p role=\"doc-biblioentry\">x</p>"
+    assert entries_as_list_items('<p role="doc-biblioentry">x</p>') == '<p role="doc-biblioentry">x</p>'
 
 
 @pytest.mark.build

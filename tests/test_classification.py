@@ -66,10 +66,12 @@ def test_hand_gradient_equals_central_differences():
     x, y = x.double(), y.double()
     w = torch.tensor([1.0, 0.5, -0.3], dtype=torch.float64)
     h = 1e-6
-    numeric = torch.stack([
-        (logistic_loss(w + h * e, x, y) - logistic_loss(w - h * e, x, y)) / (2 * h)
-        for e in torch.eye(3, dtype=torch.float64)
-    ])
+    numeric = torch.stack(
+        [
+            (logistic_loss(w + h * e, x, y) - logistic_loss(w - h * e, x, y)) / (2 * h)
+            for e in torch.eye(3, dtype=torch.float64)
+        ]
+    )
     torch.testing.assert_close(logistic_grad(w, x, y), numeric, rtol=1e-6, atol=1e-8)
 
 

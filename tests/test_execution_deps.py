@@ -60,7 +60,6 @@ def test_other_packages_and_magics_are_ignored(tree):
     assert closure("import torch\nfrom matplotlib import pyplot", tree) == []
 
 
-
 class Notebook:
     def __init__(self, *sources):
         self.cells = [type("Cell", (), {"cell_type": "code", "source": s})() for s in sources]

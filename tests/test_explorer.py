@@ -20,8 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "lesson_code" / "static" / "explorer.js"  # package data of lesson_code
 DATA = re.compile(r'<script type="application/json" class="sgd-explorer-data">(.*?)</script>', re.DOTALL)
 # The grid the book shows (book/explorer.md).
-GRID = dict(lrs=(0.01, 0.03, 0.1, 0.3, 1.0, 3.0), batch_sizes=(1, 10, 100), seeds=(0, 1, 2), steps=100,
-            a0=(-1.0, 1.0))
+GRID = dict(lrs=(0.01, 0.03, 0.1, 0.3, 1.0, 3.0), batch_sizes=(1, 10, 100), seeds=(0, 1, 2), steps=100, a0=(-1.0, 1.0))
 RTOL = 5.01e-4  # four significant digits: the rounding moves a number by at most half a unit of the 4th
 
 
@@ -62,8 +61,9 @@ def independent_run(x, y, lr, batch_size, seed, steps, a0):
 def test_grid_is_complete(embedded):
     n = embedded["n"]
     keys = {(r["lr"], r["batch_size"], r["seed"]) for r in embedded["runs"]}
-    expected = {(lr, b, None if b == n else s) for lr in GRID["lrs"] for b in GRID["batch_sizes"]
-                for s in GRID["seeds"]}
+    expected = {
+        (lr, b, None if b == n else s) for lr in GRID["lrs"] for b in GRID["batch_sizes"] for s in GRID["seeds"]
+    }
     assert keys == expected
     assert len(embedded["runs"]) == len(expected)
 
@@ -85,8 +85,9 @@ def test_embedded_runs_equal_lesson_code_runs(line, embedded):
             full_loss = float(((x.double() @ torch.tensor(a, dtype=torch.float64) - y.double()) ** 2).mean())
             # the page's loss was computed in float32: compare with a float32 tolerance on top
             stored = run["loss"][k]
-            assert (stored is None and not math.isfinite(float(linear_mse(torch.tensor(a), x, y)))) or \
-                abs(stored - full_loss) <= RTOL * full_loss + 1e-5 * full_loss, f"{where}, loss at step {k}"
+            assert (stored is None and not math.isfinite(float(linear_mse(torch.tensor(a), x, y)))) or abs(
+                stored - full_loss
+            ) <= RTOL * full_loss + 1e-5 * full_loss, f"{where}, loss at step {k}"
         for k, loss in enumerate(history.losses_before.tolist()):
             assert close(run["batch_loss"][k], loss), f"{where}, batch loss at step {k}"
         if batches is not None:
@@ -112,7 +113,7 @@ def test_batches_are_the_shuffled_epochs(embedded):
             assert all(len(batch) == int(b) for batch in batches)
             per_epoch = n // int(b)
             for start in range(0, len(batches), per_epoch):  # each epoch visits every example once
-                epoch = [i for batch in batches[start:start + per_epoch] for i in batch]
+                epoch = [i for batch in batches[start : start + per_epoch] for i in batch]
                 assert sorted(epoch) == list(range(n)), f"batch size {b}, seed {seed}"
 
 
@@ -202,8 +203,10 @@ def test_grid_over_budget_is_refused(line):
 
 def test_script_is_linked_only_where_an_explorer_is():
     added: list[tuple[str, str]] = []
-    app = SimpleNamespace(add_js_file=lambda name, **kw: added.append(("js", name)),
-                          add_css_file=lambda name, **kw: added.append(("css", name)))
+    app = SimpleNamespace(
+        add_js_file=lambda name, **kw: added.append(("js", name)),
+        add_css_file=lambda name, **kw: added.append(("css", name)),
+    )
     ext.add_where_used(app, "book/regression", "page.html", {"body": "<p>no explorer here</p>"}, None)
     assert added == []
     ext.add_where_used(app, "book/explorer", "page.html", {"body": '<figure data-sgd-explorer="1">'}, None)

@@ -128,7 +128,8 @@ def test_ridge_loss_is_the_mse_plus_half_alpha_times_the_squared_weights_without
     moved = a.clone()
     moved[-1] += 5.0  # the intercept is not penalised: only the data term changes
     assert float(ridge_mse(moved, x, y, alpha) - ridge_mse(moved, x, y, 0.0)) == pytest.approx(
-        float(ridge_mse(a, x, y, alpha) - ridge_mse(a, x, y, 0.0)), rel=1e-12)
+        float(ridge_mse(a, x, y, alpha) - ridge_mse(a, x, y, 0.0)), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.01, 1.0])
@@ -172,8 +173,7 @@ def test_the_books_loop_takes_the_steps_of_torch_optim_sgd_with_weight_decay(alp
 
     w = a0[:-1].clone().requires_grad_(True)
     b = a0[-1:].clone().requires_grad_(True)
-    optimiser = torch.optim.SGD([{"params": [w], "weight_decay": alpha},
-                                 {"params": [b], "weight_decay": 0.0}], lr=lr)
+    optimiser = torch.optim.SGD([{"params": [w], "weight_decay": alpha}, {"params": [b], "weight_decay": 0.0}], lr=lr)
     for k in range(steps):
         optimiser.zero_grad()
         torch.nn.functional.mse_loss(x @ torch.cat([w, b]), y).backward()
@@ -194,8 +194,9 @@ def test_the_books_loop_takes_the_steps_of_torch_optim_sgd_with_weight_decay(alp
 def test_gradient_descent_with_weight_decay_reaches_the_closed_form():
     x, y, _ = _problem(degree=10)
     alpha = 0.3
-    run = gradient_descent(partial(ridge_mse, weight_decay=alpha), torch.zeros(11, dtype=torch.float64), x, y,
-                           lr=0.05, steps=4000)
+    run = gradient_descent(
+        partial(ridge_mse, weight_decay=alpha), torch.zeros(11, dtype=torch.float64), x, y, lr=0.05, steps=4000
+    )
     torch.testing.assert_close(run.final, ridge_fit(x, y, alpha), rtol=1e-8, atol=1e-8)
 
 
@@ -252,7 +253,7 @@ def _numbers_after(text: str, words: str, count: int = 1) -> list[float]:
     """The ``count`` numbers that follow ``words`` on the page, skipping words, commas and inline maths."""
     start = text.find(words)
     assert start >= 0, f"the page no longer says {words!r}"
-    rest = text[start + len(words):]
+    rest = text[start + len(words) :]
     found = re.findall(r"(?<![\w.])-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?", re.sub(r"\\\(.*?\\\)", " ", rest))
     return [float(v) for v in found[:count]]
 
@@ -329,4 +330,5 @@ def test_generalisation_page_numbers_match_an_independent_recomputation(site):
     shown = _numbers_after(text, "polynomial scores", 4)
     assert shown == pytest.approx(tests, abs=5e-5)
     assert _numbers_after(text, "The true curve itself scores")[0] == pytest.approx(
-        float(np.mean((np.sin(np.pi * x[test_idx]) - y[test_idx]) ** 2)), abs=5e-5)
+        float(np.mean((np.sin(np.pi * x[test_idx]) - y[test_idx]) ** 2)), abs=5e-5
+    )

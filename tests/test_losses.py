@@ -35,9 +35,12 @@ def test_hand_gradient_equals_central_differences():
     x, y = x.double(), y.double()
     a = torch.tensor([0.3, -0.7], dtype=torch.float64)
     h = 1e-6
-    numeric = torch.stack([
-        (linear_mse(a + h * e, x, y) - linear_mse(a - h * e, x, y)) / (2 * h) for e in torch.eye(2, dtype=torch.float64)
-    ])
+    numeric = torch.stack(
+        [
+            (linear_mse(a + h * e, x, y) - linear_mse(a - h * e, x, y)) / (2 * h)
+            for e in torch.eye(2, dtype=torch.float64)
+        ]
+    )
     torch.testing.assert_close(mse_grad(a, x, y), numeric, rtol=1e-6, atol=1e-8)
 
 

@@ -60,7 +60,7 @@ def test_optimal_momentum_beats_plain_descent_on_a_stretched_bowl(far_line):
     start = float((a0 - best).norm())
     rate = (math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)
     # Theory: the error shrinks like rate**k up to a polynomial factor; allow a generous constant.
-    assert float((ball.final - best).norm()) < 50 * 60 * rate ** 60 * start
+    assert float((ball.final - best).norm()) < 50 * 60 * rate**60 * start
     assert float((ball.final - best).norm()) < 1e-3 * float((plain.final - best).norm())
 
 

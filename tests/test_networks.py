@@ -97,13 +97,22 @@ def test_book_loop_takes_the_steps_of_torch_optim_sgd(digits):
         optimiser.zero_grad()
         F.cross_entropy(model(x[batch]), labels[batch]).backward()
         optimiser.step()
-    torch.testing.assert_close(torch.nn.utils.parameters_to_vector(model.parameters()).detach(), run.final,
-                               rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        torch.nn.utils.parameters_to_vector(model.parameters()).detach(), run.final, rtol=1e-4, atol=1e-5
+    )
 
 
 def test_mlp_accuracy_on_held_out_digits_is_above_the_floor(digits):
-    run = sgd(partial(mlp_loss, sizes=SIZES), init_params(SIZES, seed=0, on=torch.device("cpu")),
-              digits.x_train, digits.y_train, lr=0.3, batch_size=32, epochs=20, seed=0)
+    run = sgd(
+        partial(mlp_loss, sizes=SIZES),
+        init_params(SIZES, seed=0, on=torch.device("cpu")),
+        digits.x_train,
+        digits.y_train,
+        lr=0.3,
+        batch_size=32,
+        epochs=20,
+        seed=0,
+    )
     accuracy = float((predict(run.final, digits.x_test, SIZES) == digits.labels_test).float().mean())
     assert accuracy > 0.93  # chance is 0.10; a 64-32-10 network reaches about 0.97 here
 

@@ -38,8 +38,9 @@ def repository() -> tuple[str, str]:
 
 
 def head() -> str:
-    return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def test_there_are_chapters_with_code() -> None:
@@ -63,8 +64,10 @@ def test_each_chapter_page_offers_its_notebook_and_colab(site: Path, docname: st
         assert known.returncode == 0, f"the set-up cell names {commit}, not a commit of this repository"
     else:
         assert commit == head(), f"the page was built at HEAD {head()}, but its notebook installs {commit}"
-    expected = [notebooks.GLUE_COMMENT if line.strip() == notebooks.GLUE_IMPORT else line
-                for line in "\n".join(code_cells_of(chapter)).splitlines()]
+    expected = [
+        notebooks.GLUE_COMMENT if line.strip() == notebooks.GLUE_IMPORT else line
+        for line in "\n".join(code_cells_of(chapter)).splitlines()
+    ]
     assert "\n".join(code[1:]).splitlines() == expected  # the chapter's code, glue's import made a comment
     assert not any("myst_nb" in cell for cell in code), "a reader's notebook needs myst_nb"
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
@@ -127,9 +130,19 @@ def test_a_chapter_runs_top_to_bottom_as_a_notebook_where_lesson_code_is_install
 
 def test_pins_come_from_a_hashed_lock_without_local_labels(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    lines = ["# a comment", "Pillow==13.0.0 \\", "    --hash=sha256:00ff", "    # via matplotlib",
-             "torch==2.13.0+cpu \\", "    --hash=sha256:aa11", "numpy==2.4.6", "matplotlib==3.11.2",
-             "imageio_ffmpeg==0.8.1", "ipython==9.18.1", "scikit-learn==1.9.1"]
+    lines = [
+        "# a comment",
+        "Pillow==13.0.0 \\",
+        "    --hash=sha256:00ff",
+        "    # via matplotlib",
+        "torch==2.13.0+cpu \\",
+        "    --hash=sha256:aa11",
+        "numpy==2.4.6",
+        "matplotlib==3.11.2",
+        "imageio_ffmpeg==0.8.1",
+        "ipython==9.18.1",
+        "scikit-learn==1.9.1",
+    ]
     (tmp_path / "requirements.lock").write_text("\n".join(lines) + "\n", encoding="utf-8")
     needs = notebooks.pinned_needs(tmp_path)
     assert needs["torch"] == "torch==2.13.0" and needs["PIL"] == "pillow==13.0.0"

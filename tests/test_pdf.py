@@ -55,7 +55,7 @@ class Printed:
         """The text of the pages of the ``index``-th chapter (from its first page to the next chapter's)."""
         start = self.outline[index][1]
         end = self.outline[index + 1][1] if index + 1 < len(self.outline) else len(self.texts) + 1
-        return squash(" ".join(self.texts[start - 1:end - 1]))
+        return squash(" ".join(self.texts[start - 1 : end - 1]))
 
 
 def _required() -> bool:
@@ -109,7 +109,9 @@ def test_pdf_name_and_addresses_follow_the_repository() -> None:
     assert edition.pdf_filename("https://github.com/lesson-code/sgd-book") == "sgd-book.pdf"
     assert edition.pdf_filename("https://github.com/o/r.git/") == "r.pdf"
     assert edition.pdf_filename("") == "book.pdf"
-    assert edition.site_address("", "https://github.com/Lesson-Code/sgd-book") == "https://lesson-code.github.io/sgd-book/"
+    assert (
+        edition.site_address("", "https://github.com/Lesson-Code/sgd-book") == "https://lesson-code.github.io/sgd-book/"
+    )
     assert edition.site_address("https://example.org/sgd", "https://github.com/o/r") == "https://example.org/sgd/"
     assert edition.site_address("", "https://gitlab.com/o/r") == ""
 
@@ -151,11 +153,12 @@ def test_chapters_in_toc_order_with_their_sections_in_the_bookmarks(printed: Pri
 
 
 def test_the_contents_give_each_chapter_its_page(printed: Printed) -> None:
-    contents = squash(" ".join(printed.texts[:printed.outline[0][1] - 1]))
+    contents = squash(" ".join(printed.texts[: printed.outline[0][1] - 1]))
     assert contents.count("Contents") >= 1
     for title, first, _ in printed.outline:
         assert re.search(re.escape(title) + r"\s*\.*\s*" + str(first) + r"\b", contents), (
-            f"the contents do not give page {first} for {title!r}")
+            f"the contents do not give page {first} for {title!r}"
+        )
 
 
 def test_every_figure_of_the_site_is_printed(printed: Printed, pages) -> None:
@@ -239,7 +242,7 @@ def test_size_within_budget_and_fonts_embedded(printed: Printed, tmp_path: Path)
     assert rows, "the PDF uses no font"
     for row in rows:
         # columns: name type encoding emb sub uni object ID; Type 3 fonts are drawn inside the PDF
-        assert " yes " in row[row.find(" ", 40):] or "Type 3" in row, f"a font is not embedded: {row}"
+        assert " yes " in row[row.find(" ", 40) :] or "Type 3" in row, f"a font is not embedded: {row}"
 
 
 # -- the filmstrip's frames ---------------------------------------------------------------------------------
@@ -251,8 +254,16 @@ def _grey_video(tmp_path: Path, width: int, height: int, frames: int) -> bytes:
     import numpy as np
 
     path = tmp_path / "grey.mp4"
-    writer = imageio_ffmpeg.write_frames(str(path), (width, height), pix_fmt_in="rgb24", fps=10, codec="libx264",
-                                         quality=None, macro_block_size=2, output_params=["-crf", "10"])
+    writer = imageio_ffmpeg.write_frames(
+        str(path),
+        (width, height),
+        pix_fmt_in="rgb24",
+        fps=10,
+        codec="libx264",
+        quality=None,
+        macro_block_size=2,
+        output_params=["-crf", "10"],
+    )
     writer.send(None)
     for k in range(frames):
         writer.send(np.full((height, width, 3), 30 * k, dtype=np.uint8).tobytes())

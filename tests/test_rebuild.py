@@ -96,8 +96,9 @@ def modules_loaded_by_imports(root: Path) -> dict[str, list[str]]:
     import sys
 
     env = dict(os.environ, PYTHONPATH=str(root))
-    done = subprocess.run([sys.executable, "-c", IMPORTS_PROBE, str(root)], env=env, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS_PROBE, str(root)], env=env, capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout)
 
 

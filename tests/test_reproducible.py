@@ -22,8 +22,9 @@ def fingerprint_of_site(site: Path, docnames: list[str]) -> dict[str, object]:
         seen[f"{docname} glue"] = [span.get_text() for span in soup.select(".pasted-text")]
         seen[f"{docname} images"] = [Path(img["src"]).name for img in soup.select("article img")]
         # per cell: the kernel may send one print in several pieces, each its own <pre>
-        seen[f"{docname} outputs"] = ["".join(pre.get_text() for pre in cell.select("pre"))
-                                      for cell in soup.select(".cell_output")]
+        seen[f"{docname} outputs"] = [
+            "".join(pre.get_text() for pre in cell.select("pre")) for cell in soup.select(".cell_output")
+        ]
         seen[f"{docname} videos"] = [
             hashlib.sha256(source["src"].encode()).hexdigest() for source in soup.select("article video source")
         ]

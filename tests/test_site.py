@@ -150,7 +150,8 @@ def test_mse_numbers_match_a_recomputation(site):
     best = torch.linalg.lstsq(x, y.unsqueeze(1)).solution.squeeze(1)
     assert number_after(text, "The guess scores a loss of") == pytest.approx(float(guess), abs=0.0005)
     assert number_after(text, "the best possible line for these points scores") == pytest.approx(
-        float(((x @ best - y) ** 2).mean()), abs=0.00005)
+        float(((x @ best - y) ** 2).mean()), abs=0.00005
+    )
 
 
 def test_gradient_descent_numbers_match_a_recomputation(site):

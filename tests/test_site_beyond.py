@@ -96,7 +96,7 @@ def shuffled_batches(n: int, batch_size: int, epochs: int, seed: int) -> list[np
         torch.empty((), dtype=torch.int64).random_(generator=generator)
         order = torch.randperm(n, generator=generator).numpy()
         torch.randperm(n, generator=generator)
-        out += [order[i:i + batch_size] for i in range(0, n, batch_size)]
+        out += [order[i : i + batch_size] for i in range(0, n, batch_size)]
     return out
 
 
@@ -203,7 +203,7 @@ def test_scaling_up_condition_numbers_match_numpy(site):
     import torch
 
     order = torch.randperm(1797, generator=torch.Generator().manual_seed(0)).numpy()
-    train = data[order[round(0.25 * 1797):]]
+    train = data[order[round(0.25 * 1797) :]]
     varies = train.std(axis=0) > 0
     scaled = np.c_[train[:, varies], np.ones(len(train))]
     kept = train[:, varies]
@@ -245,7 +245,7 @@ def test_scaling_up_training_digits_are_linearly_separable(site):
     assert "it has no lowest point at all: some ten linear scores classify every one of them correctly" in text
     data = load_digits()
     order = torch.randperm(1797, generator=torch.Generator().manual_seed(0)).numpy()
-    train = order[round(0.25 * 1797):]
+    train = order[round(0.25 * 1797) :]
     inputs = np.c_[data.data[train] / 16.0, np.ones(len(train))]  # (n, 65): the pixels and a bias
     labels = data.target[train]
     n, p = inputs.shape
@@ -255,8 +255,9 @@ def test_scaling_up_training_digits_are_linearly_separable(site):
     columns = np.concatenate([wrong[:, 1:] * p, labels[wrong[:, :1]] * p], axis=1)[:, :, None] + np.arange(p)
     values = np.concatenate([inputs[wrong[:, 0]], -inputs[wrong[:, 0]]], axis=1)
     constraints = csr_matrix((values.ravel(), (rows, columns.ravel())), shape=(len(wrong), 10 * p))
-    result = linprog(np.zeros(10 * p), A_ub=constraints, b_ub=-np.ones(len(wrong)), bounds=(None, None),
-                     method="highs-ipm")
+    result = linprog(
+        np.zeros(10 * p), A_ub=constraints, b_ub=-np.ones(len(wrong)), bounds=(None, None), method="highs-ipm"
+    )
     assert result.status == 0, result.message
     scores = inputs @ result.x.reshape(10, p).T
     right = scores[np.arange(n), labels]
@@ -277,9 +278,14 @@ def test_classification_limit_direction_is_near_the_maximum_margin_line(site):
 
     def separator(penalise_bias: bool) -> np.ndarray:
         weight = np.array([1.0, 1.0, 1.0 if penalise_bias else 0.0])
-        result = minimize(lambda v: 0.5 * (weight * v) @ v, np.array([1.0, 1.0, 0.0]), jac=lambda v: weight * v,
-                          constraints=[{"type": "ineq", "fun": lambda v: signed @ v - 1, "jac": lambda v: signed}],
-                          method="SLSQP", options={"ftol": 1e-14, "maxiter": 1000})
+        result = minimize(
+            lambda v: 0.5 * (weight * v) @ v,
+            np.array([1.0, 1.0, 0.0]),
+            jac=lambda v: weight * v,
+            constraints=[{"type": "ineq", "fun": lambda v: signed @ v - 1, "jac": lambda v: signed}],
+            method="SLSQP",
+            options={"ftol": 1e-14, "maxiter": 1000},
+        )
         assert result.success, result.message
         return result.x[:2]
 

@@ -16,7 +16,12 @@ pytestmark = pytest.mark.build
 
 # the chapters whose sentences this file checks on the built pages
 CHECKED_CHAPTERS = (
-    "book/regression", "book/mse", "book/gradient-descent", "book/sgd", "book/learning-rate", "book/explorer",
+    "book/regression",
+    "book/mse",
+    "book/gradient-descent",
+    "book/sgd",
+    "book/learning-rate",
+    "book/explorer",
 )
 
 
@@ -102,8 +107,16 @@ def test_the_notation_table_is_on_the_glossary_page(site):
 def test_learning_rate_losses_are_after_100_steps(site):
     x, y = book_data()
     text = prose(site, "book/learning-rate")
-    match = re.search(r"After 100 steps the loss is " + NUMBER + r" with learning rate 0\.01 , " + NUMBER
-                      + r" with 0\.3 , and " + NUMBER + r" with 0\.9", text)
+    match = re.search(
+        r"After 100 steps the loss is "
+        + NUMBER
+        + r" with learning rate 0\.01 , "
+        + NUMBER
+        + r" with 0\.3 , and "
+        + NUMBER
+        + r" with 0\.9",
+        text,
+    )
     assert match, "the sentence 'After 100 steps the loss is ... with learning rate 0.01, ...' is missing"
     for shown, lr in zip(match.groups(), (0.01, 0.3, 0.9), strict=True):
         path = losses_after(x, y, lr, 100)
@@ -239,10 +252,15 @@ def test_sgd_batches_of_one_hover_and_tuned_short_budgets_favour_mini_batches(si
     assert (low, high, end) == pytest.approx((hover.min(), hover.max(), hover[-1]), abs=0.00006)
     assert hover[-1] > hover.min() and hover[5:].mean() > 0.5 * hover[:5].mean()
     lrs = 0.1 * 2.0 ** (np.arange(-28, 15) / 4)
-    after_5 = {b: np.mean([sgd_excess(x, y, lrs, b, 5, seed)[5] for seed in range(5)], axis=0).min()
-               for b in (1, 5, 10, 25, 100)}
-    match = re.search(r"the full batch is still " + NUMBER + r" above the best loss, and every mini-batch size ends "
-                      r"closer, between " + NUMBER + " and " + NUMBER, text)
+    after_5 = {
+        b: np.mean([sgd_excess(x, y, lrs, b, 5, seed)[5] for seed in range(5)], axis=0).min()
+        for b in (1, 5, 10, 25, 100)
+    }
+    match = re.search(
+        r"the full batch is still " + NUMBER + r" above the best loss, and every mini-batch size ends "
+        r"closer, between " + NUMBER + " and " + NUMBER,
+        text,
+    )
     assert match, "the sentence on 5 epochs at each batch size's best rate is missing"
     full, low, high = (float(g) for g in match.groups())
     minis = [after_5[b] for b in (1, 5, 10, 25)]

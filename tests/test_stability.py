@@ -68,10 +68,14 @@ def test_bound_agrees_with_experiment_on_scaled_inputs():
     a0 = torch.zeros(2)
     bound = max_stable_lr(x)
     assert bound < 0.5
-    assert gradient_descent(linear_mse, a0, x, y, lr=0.95 * bound, steps=3000,
-                            raise_on_divergence=False).diverged_at is None
-    assert gradient_descent(linear_mse, a0, x, y, lr=1.05 * bound, steps=3000,
-                            raise_on_divergence=False).diverged_at is not None
+    assert (
+        gradient_descent(linear_mse, a0, x, y, lr=0.95 * bound, steps=3000, raise_on_divergence=False).diverged_at
+        is None
+    )
+    assert (
+        gradient_descent(linear_mse, a0, x, y, lr=1.05 * bound, steps=3000, raise_on_divergence=False).diverged_at
+        is not None
+    )
 
 
 def test_condition_number_of_a_singular_hessian_is_infinite():

@@ -96,7 +96,7 @@ def test_every_epoch_visits_every_example_once(n, batch_size):
     per_epoch = math.ceil(n / batch_size)
     assert len(batches) == 3 * per_epoch == 3 * steps_per_epoch(n, batch_size)
     for epoch in range(3):
-        seen = torch.cat(batches[epoch * per_epoch:(epoch + 1) * per_epoch])
+        seen = torch.cat(batches[epoch * per_epoch : (epoch + 1) * per_epoch])
         assert sorted(seen.tolist()) == list(range(n))
     assert all(len(b) == batch_size for b in batches[: per_epoch - 1])
 
@@ -113,8 +113,7 @@ def test_sgd_takes_the_steps_of_dataloader_and_torch_optim_sgd(data):
     ours = sgd(linear_mse, A0, x, y, lr=0.1, batch_size=16, epochs=4, seed=7)
     a = A0.clone().requires_grad_(True)
     optimizer = torch.optim.SGD([a], lr=0.1)
-    loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True,
-                        generator=torch.Generator().manual_seed(7))
+    loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(7))
     path = [a.detach().clone()]
     for _ in range(4):
         for xb, yb in loader:

@@ -45,8 +45,9 @@ def test_full_batch_is_gradient_descent_in_closed_form(line64):
 def test_a_run_above_the_stability_bound_diverges_alone(line64):
     x, y = line64
     bound = 2 / np.linalg.eigvalsh(2 / 40 * x.numpy().T @ x.numpy()).max()
-    grid = sgd_lr_grid(x, y, torch.zeros(2, dtype=torch.float64), lrs=[0.5 * bound, 6 * bound],
-                       batch_size=40, epochs=400, seed=0)  # |1 - 6 * 2| = 11 per step: overflows
+    grid = sgd_lr_grid(
+        x, y, torch.zeros(2, dtype=torch.float64), lrs=[0.5 * bound, 6 * bound], batch_size=40, epochs=400, seed=0
+    )  # |1 - 6 * 2| = 11 per step: overflows
     assert torch.isfinite(grid[-1, 0]).all()
     assert torch.isnan(grid[-1, 1]).all()
     assert torch.isinf(excess_loss(x, y, grid[-1])[1])

@@ -57,8 +57,9 @@ def outside_env() -> dict[str, str]:
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> str:
-    result = subprocess.run([str(a) for a in args], cwd=cwd, env=outside_env(), capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=outside_env(), capture_output=True, text=True, check=False
+    )
     command = " ".join(map(str, args))
     assert result.returncode == 0, f"{command} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout
@@ -73,12 +74,18 @@ def find_python(version: str) -> Path:
     if found := shutil.which(f"python{version}"):
         candidates.append(Path(found))
     for candidate in candidates:
-        probe = subprocess.run([str(candidate), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                               capture_output=True, text=True, check=False)
+        probe = subprocess.run(
+            [str(candidate), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if probe.returncode == 0 and probe.stdout.strip() == version:
             return candidate
-    pytest.fail(f"no Python {version} found (looked in {pyenv}/versions and for python{version} on the PATH): "
-                f"install it, for instance `pyenv install {version}`, to check lesson_code on it")
+    pytest.fail(
+        f"no Python {version} found (looked in {pyenv}/versions and for python{version} on the PATH): "
+        f"install it, for instance `pyenv install {version}`, to check lesson_code on it"
+    )
 
 
 def fresh_venv(python: Path, folder: Path, *, with_pip: bool = True) -> Path:
@@ -105,8 +112,9 @@ def build_options() -> list[str]:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel of lesson_code, built outside the repository from ``git archive HEAD``."""
     export = tmp_path_factory.mktemp("export")
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "HEAD"],
-                             capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", "HEAD"], capture_output=True, check=True
+    ).stdout
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(export, filter="data")
     dist = tmp_path_factory.mktemp("dist")
@@ -123,8 +131,10 @@ def test_the_wheel_holds_lesson_code_with_its_files_and_no_build_tooling(wheel: 
     names = zipfile.ZipFile(wheel).namelist()
     package = {name for name in names if not name.startswith("lesson_code-")}
     expected = {name for name in committed_files("lesson_code") if "__pycache__" not in name}
-    assert package == expected, (f"in the wheel, not committed: {sorted(package - expected)}; "
-                                 f"committed, not in the wheel: {sorted(expected - package)}")
+    assert package == expected, (
+        f"in the wheel, not committed: {sorted(package - expected)}; "
+        f"committed, not in the wheel: {sorted(expected - package)}"
+    )
     assert {"lesson_code/static/explorer.js", "lesson_code/static/explorer.css"} <= package
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     (python,) = re.findall(r"^Requires-Python: (.*)$", metadata, flags=re.MULTILINE)
@@ -171,10 +181,17 @@ def kernel_spec(python: Path, folder: Path) -> Path:
     """A kernel spec ``reader`` that starts ``python``'s ipykernel, one thread per kernel."""
     spec = folder / "reader"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "reader", "language": "python", "env": THREADS,
-    }), encoding="utf-8")
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "reader",
+                "language": "python",
+                "env": THREADS,
+            }
+        ),
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -187,14 +204,17 @@ def glued_values(notebook) -> dict[str, float | str]:
             if "name" in scrapbook:
                 prefix = scrapbook.get("mime_prefix", "")
                 markdown = output["data"].get(prefix + "text/markdown")
-                found[scrapbook["name"]] = markdown if markdown is not None else float(
-                    output["data"][prefix + "text/plain"])
+                found[scrapbook["name"]] = (
+                    markdown if markdown is not None else float(output["data"][prefix + "text/plain"])
+                )
     return found
 
 
 # A glued IPython.display.Markdown is reported as its text, as the build keeps it.
-REPORT = ('import json, lesson_code; print(json.dumps({"glued": glued, "file": lesson_code.__file__}, '
-          'default=lambda value: getattr(value, "data", repr(value))))')
+REPORT = (
+    'import json, lesson_code; print(json.dumps({"glued": glued, "file": lesson_code.__file__}, '
+    'default=lambda value: getattr(value, "data", repr(value))))'
+)
 
 
 def execute(notebook, kernels: Path, cwd: Path) -> dict:
@@ -265,8 +285,7 @@ def test_the_set_up_cell_installs_lesson_code_and_pins_what_is_missing(reader: d
 @pytest.mark.slow
 @pytest.mark.build
 @pytest.mark.parametrize("docname", CHAPTERS)
-def test_a_chapter_runs_as_a_reader_runs_it_and_gives_the_sites_numbers(reader: dict, site: Path,
-                                                                         docname: str) -> None:
+def test_a_chapter_runs_as_a_reader_runs_it_and_gives_the_sites_numbers(reader: dict, site: Path, docname: str) -> None:
     report = reader["reports"][docname]
     assert "error" not in report, f"{docname}, run as a reader runs it: {report.get('error')}"
     assert report["file"].startswith(reader["venv"]), f"the notebook ran lesson_code from {report['file']}"
@@ -284,9 +303,13 @@ def test_a_chapter_runs_as_a_reader_runs_it_and_gives_the_sites_numbers(reader: 
     assert built is not None, f"no cached execution of {docname}: build the book (make book) first"
     expected = glued_values(built)
     assert set(expected) == set(glued)
-    texts = {key: (glued[key], value) for key, value in expected.items()
-             if isinstance(value, str) and glued[key] != value}
+    texts = {
+        key: (glued[key], value) for key, value in expected.items() if isinstance(value, str) and glued[key] != value
+    }
     assert not texts, f"{docname}: reader's text, build's text: {texts}"
-    far = {key: (glued[key], value) for key, value in expected.items() if not isinstance(value, str)
-           and not math.isclose(glued[key], value, rel_tol=REL_TOL, abs_tol=ABS_TOL)}
+    far = {
+        key: (glued[key], value)
+        for key, value in expected.items()
+        if not isinstance(value, str) and not math.isclose(glued[key], value, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    }
     assert not far, f"{docname}: reader's value, build's value: {far}"

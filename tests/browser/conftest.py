@@ -30,8 +30,12 @@ from booktools import toc
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 HOW_TO_ENABLE = "install Debian's Chromium (apt-get install chromium) and the test dependencies (make test)"
 
@@ -207,7 +211,6 @@ def phone_dark(contexts, server, docname) -> Iterator[Visit]:
 @pytest.fixture(scope="session")
 def reduced_motion(contexts, server, docname) -> Iterator[Visit]:
     yield from _visit(contexts, server, docname, "reduced_motion")
-
 
 
 @pytest.fixture(scope="session")

@@ -31,8 +31,14 @@ def open_page(browser):
         contexts.append(context)
         page = context.new_page()
         page.errors = []
-        page.on("console", lambda m: page.errors.append(f"{m.text} ({m.location.get('url')})")
-                if m.type == "error" and not _is_favicon(m) else None)
+        page.on(
+            "console",
+            lambda m: (
+                page.errors.append(f"{m.text} ({m.location.get('url')})")
+                if m.type == "error" and not _is_favicon(m)
+                else None
+            ),
+        )
         page.on("pageerror", lambda e: page.errors.append(str(e)))
         page.goto(url)
         return page
@@ -47,10 +53,13 @@ def embedded(page) -> dict:
 
 
 def readout(page) -> dict[str, str]:
-    return page.eval_on_selector(".sgd-x-readout", """r => {
+    return page.eval_on_selector(
+        ".sgd-x-readout",
+        """r => {
         const out = {text: r.textContent, step: r.dataset.step};
         r.querySelectorAll("[data-field]").forEach(f => { out[f.dataset.field] = f.textContent; });
-        return out; }""")
+        return out; }""",
+    )
 
 
 def run_for(data: dict, lr: int, batch: int, seed: int) -> dict:
@@ -173,14 +182,17 @@ def test_a_grid_of_full_batches_shows_no_batch_or_seed_slider(open_page, tmp_pat
     from lesson_code import explorer_html, make_line
 
     static = Path(__file__).resolve().parents[2] / "lesson_code" / "static"
-    figure = explorer_html(*make_line(), lrs=(0.1, 0.3, 3.0), batch_sizes=(100,), seeds=(0,), steps=30,
-                           initial_lr=0.1).data
+    figure = explorer_html(
+        *make_line(), lrs=(0.1, 0.3, 3.0), batch_sizes=(100,), seeds=(0,), steps=30, initial_lr=0.1
+    ).data
     html = tmp_path / "grid.html"
     html.write_text(
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A smaller grid</title>'
         f'<link rel="stylesheet" href="{(static / "explorer.css").as_uri()}">'
         f'<script defer src="{(static / "explorer.js").as_uri()}"></script></head>'
-        f"<body><main>{figure}</main></body></html>", encoding="utf-8")
+        f"<body><main>{figure}</main></body></html>",
+        encoding="utf-8",
+    )
     page = open_page(html.as_uri(), reduced_motion="reduce")
     page.wait_for_selector(".sgd-x-app")
     assert page.locator(".sgd-x-control label").all_text_contents() == ["Learning rate", "Step"]

@@ -71,8 +71,7 @@ def test_maths_is_typeset(desktop_light):
 
 def test_every_image_has_alt_text(desktop_light):
     missing = desktop_light.page.evaluate(
-        "[...document.querySelectorAll('img')]"
-        ".filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src)"
+        "[...document.querySelectorAll('img')].filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src)"
     )
     assert not missing, f"{desktop_light.url}: images without alt text: {missing}"
 
@@ -144,7 +143,7 @@ def figure_contrast(png: bytes) -> tuple[float, float]:
     colours, counts = np.unique(rgb, axis=0, return_counts=True)
     lum_bg = _luminance(tuple(colours[counts.argmax()]))
     lums = luminance(rgb)
-    farthest = np.argsort(np.abs(lums - lum_bg))[-max(1, len(lums) // 100):]
+    farthest = np.argsort(np.abs(lums - lum_bg))[-max(1, len(lums) // 100) :]
     return lum_bg, _contrast(lum_bg, float(lums[farthest].mean()))
 
 

@@ -45,8 +45,12 @@ def _videos_or_skip(visit) -> list[dict]:
 def test_videos_load_with_controls_and_text_alternative(reduced_motion):
     _videos_or_skip(reduced_motion)
     page = reduced_motion.page
-    _wait_for(page, "() => [...document.querySelectorAll('video')].every(v => v.readyState >= 2 || v.error)",
-              None, "the videos did not load")
+    _wait_for(
+        page,
+        "() => [...document.querySelectorAll('video')].every(v => v.readyState >= 2 || v.error)",
+        None,
+        "the videos did not load",
+    )
     for index, video in enumerate(page.evaluate(VIDEO_STATE)):
         where = f"{reduced_motion.url}, video {index}"
         assert video["error"] is None, f"{where}: the browser cannot decode it (MediaError {video['error']})"
@@ -70,17 +74,23 @@ def test_reduced_motion_keeps_videos_still_until_asked(reduced_motion):
     for index in range(count):
         video = page.locator("video").nth(index)
         video.evaluate("v => v.play()")
-        _wait_for(page, "v => !v.paused && v.currentTime > 0.2", video.element_handle(),
-                  f"video {index} did not play when asked")
+        _wait_for(
+            page,
+            "v => !v.paused && v.currentTime > 0.2",
+            video.element_handle(),
+            f"video {index} did not play when asked",
+        )
         video.evaluate("v => { v.pause(); v.currentTime = 0; }")
 
 
 def test_videos_start_by_themselves_without_reduced_motion(desktop_light):
     _videos_or_skip(desktop_light)
-    _wait_for(desktop_light.page,
-              "() => [...document.querySelectorAll('video[data-autoplay]')]"
-              ".every(v => !v.paused && v.currentTime > 0.2)",
-              None, "the page script did not start the videos")
+    _wait_for(
+        desktop_light.page,
+        "() => [...document.querySelectorAll('video[data-autoplay]')].every(v => !v.paused && v.currentTime > 0.2)",
+        None,
+        "the page script did not start the videos",
+    )
     for index, video in enumerate(desktop_light.page.evaluate(VIDEO_STATE)):
         assert not video["paused"], f"{desktop_light.url}, video {index}: the page script did not start it"
 
@@ -89,6 +99,7 @@ def test_site_has_a_video_once_an_animated_chapter_is_in_the_toc(docnames, site)
     animated = [name for name in ANIMATED_CHAPTERS if name in docnames]
     if not animated:
         pytest.skip(f"none of {', '.join(ANIMATED_CHAPTERS)} is in _toc.yml yet")
-    videos = {name: len(re.findall(r"<video\b", (site / f"{name}.html").read_text(encoding="utf-8")))
-              for name in animated}
+    videos = {
+        name: len(re.findall(r"<video\b", (site / f"{name}.html").read_text(encoding="utf-8"))) for name in animated
+    }
     assert sum(videos.values()) >= 1, f"no <video> on the animated chapters: {videos}"
