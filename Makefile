@@ -25,7 +25,7 @@ help:
 	@echo "make bench  measure build times and page weights (prints a table, writes _build/bench.json)"
 	@echo "make new-chapter TITLE=\"...\"  start book/<slug>.md from the chapter template"
 	@echo "make lock   re-resolve requirements.lock from pyproject.toml, with the hash of every file"
-	@echo "make lint   ruff, the chapter checks and zizmor (the workflows' security)"
+	@echo "make lint   ruff (checks and formatting, as pre-commit), the chapter checks and zizmor (the workflows' security)"
 	@echo "make clean  remove the build and the execution cache"
 
 # Every file pip installs must match a hash in requirements.lock (setuptools, the build backend, too);
@@ -60,6 +60,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lesson_code booktools tests
+	$(BIN)/ruff format --check lesson_code booktools tests
 	$(BIN)/python -m booktools.lint
 	$(BIN)/zizmor --offline --no-progress --min-severity medium .github/workflows
 

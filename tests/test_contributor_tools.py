@@ -324,3 +324,15 @@ def test_the_hook_refuses_outputs(root: Path, tmp_path: Path) -> None:
         check=False,
     )
     assert hook.returncode == 1 and hook.stdout.count("\n") == 1 and "executed.ipynb" in hook.stdout
+
+
+def test_the_code_is_formatted_as_pre_commit_formats_it(root: Path) -> None:
+    """`make lint` and pre-commit's ruff-format hook agree: no file would be reformatted by a contributor's commit."""
+    result = subprocess.run(
+        [str(BIN / "ruff"), "format", "--check", "lesson_code", "booktools", "tests"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"run `ruff format lesson_code booktools tests`:\n{result.stdout}{result.stderr}"
