@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,8 +84,18 @@ def printed(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
             if _required():
                 pytest.fail(f"the PDF tests are required here but {reason}", pytrace=False)
             pytest.skip(f"cannot print the book: {reason}")
-        path = tmp_path_factory.mktemp("pdf") / "book.pdf"
-        pdf.print_book(site, ROOT, path)
+        out = tmp_path_factory.mktemp("pdf")
+        # In a process of its own, as `make pdf` runs it: the browser tests keep Playwright's sync API
+        # open in this one for the whole session, and it cannot be started twice in one thread.
+        done = subprocess.run(
+            [sys.executable, "-m", "booktools.pdf", "--site", str(site), "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, f"booktools.pdf failed:\n{done.stdout}{done.stderr}"
+        (path,) = out.glob("*.pdf")
     data = path.read_bytes()
     reader = PdfReader(io.BytesIO(data))
     outline: list[tuple[str, int, list[str]]] = []
