@@ -39,7 +39,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 book: $(STAMP)
-	$(BIN)/python -m booktools.strict .
+	$(BIN)/python -m booktools.commands.strict .
 	@echo
 	@echo "The site is in $(HTML): open $(HTML)/index.html, or run 'make serve'."
 
@@ -48,7 +48,7 @@ test: $(STAMP)
 
 pdf: $(STAMP)
 	@test -f $(HTML)/index.html || $(MAKE) book
-	$(BIN)/python -m booktools.pdf --site $(HTML) --out _build/pdf
+	$(BIN)/python -m booktools.commands.pdf --site $(HTML) --out _build/pdf
 
 serve:
 	@test -f $(HTML)/index.html || { echo "No site in $(HTML): run 'make book' first."; exit 1; }
@@ -56,16 +56,16 @@ serve:
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory $(HTML)
 
 bench: $(STAMP)
-	$(BIN)/python -m booktools.bench
+	$(BIN)/python -m booktools.commands.bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check lesson_code booktools tests
 	$(BIN)/ruff format --check lesson_code booktools tests
-	$(BIN)/python -m booktools.lint
+	$(BIN)/python -m booktools.extensions.lint
 	$(BIN)/zizmor --offline --no-progress --min-severity medium .github/workflows
 
 new-chapter: $(STAMP)
-	$(BIN)/python -m booktools.new_chapter --title-from-env TITLE
+	$(BIN)/python -m booktools.commands.new_chapter --title-from-env TITLE
 
 # pip-compile (pip-tools, in a throwaway venv) resolves pyproject.toml's dependencies, the book and
 # test extras and the build backend, newest first, through pip's own settings (so torch is the CPU

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from booktools import strict, toc
+from booktools.core import strict, toc
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

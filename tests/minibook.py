@@ -12,8 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from booktools import strict, workspace
-from booktools.new_chapter import new_chapter
+from booktools.commands.new_chapter import new_chapter
+from booktools.core import strict, workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -23,8 +23,8 @@ import minibook
 import pytest
 import torch
 
-from booktools import build_lock, strict
-from booktools.execution import chapter_timeout, database_damage, error_output, read_log
+from booktools.core import build_lock, strict
+from booktools.extensions.execution import chapter_timeout, database_damage, error_output, read_log
 from lesson_code import make_line
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -130,7 +130,7 @@ def test_damaged_lines_of_the_log_are_counted_and_the_rest_kept(tmp_path):
 HOLDER = """
 import sys
 from pathlib import Path
-from booktools import build_lock
+from booktools.core import build_lock
 descriptor = build_lock.acquire(Path(sys.argv[1]), 0, print)
 print("held", flush=True)
 sys.stdin.read()  # until the test closes stdin

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from booktools.citations import entries_as_list_items
+from booktools.extensions.citations import entries_as_list_items
 
 
 def test_entries_of_a_citation_list_become_list_items():

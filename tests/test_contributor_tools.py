@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from booktools import check_outputs
+from booktools.commands import check_outputs
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = ("pull-request", "pages", "weekly")
@@ -318,7 +318,7 @@ def test_the_hook_refuses_outputs(root: Path, tmp_path: Path) -> None:
     assert "build output" in check_outputs.problem("_build/html/index.html")
     assert check_outputs.problem("book/regression.md") is None
     hook = subprocess.run(
-        [sys.executable, str(root / "booktools" / "check_outputs.py"), clean, executed],
+        [sys.executable, str(root / "booktools" / "commands" / "check_outputs.py"), clean, executed],
         capture_output=True,
         text=True,
         check=False,

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from booktools import explorer as ext
+from booktools.extensions import explorer as ext
 from lesson_code import epoch_batches, explorer_data, explorer_html, gradient_descent, make_line, train
 from lesson_code.losses import linear_mse
 

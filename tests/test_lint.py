@@ -1,4 +1,4 @@
-"""booktools.lint: the chapter shape, alt text on figures, and a toc with no gaps (no build needed)."""
+"""booktools.extensions.lint: the chapter shape, alt text on figures, and a toc with no gaps (no build needed)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from booktools import lint
-from booktools.new_chapter import render
+from booktools.commands.new_chapter import render
+from booktools.extensions import lint
 
 GOOD = render("A good chapter", "good")
 
@@ -23,7 +23,7 @@ def problems(text: str, *, exempt: bool = False, tmp_path: Path) -> list[str]:
 
 def test_the_book_passes_its_own_lint(root: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "booktools.lint", str(root)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "booktools.extensions.lint", str(root)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -62,7 +62,7 @@ def test_scaffolded_chapter_builds_strictly(scaffolded: tuple[Path, subprocess.C
 def test_scaffolded_chapter_passes_the_lint(scaffolded: tuple[Path, subprocess.CompletedProcess]) -> None:
     path, _ = scaffolded
     result = subprocess.run(
-        [sys.executable, "-m", "booktools.lint", str(path)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "booktools.extensions.lint", str(path)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -150,7 +150,15 @@ def test_unseeded_randomness_is_reported(tmp_path: Path) -> None:
     minibook.replace(chapters["Unseeded"], "a = torch.tensor([0.0, 0.0])", "a = torch.rand(2)  # no generator, no seed")
     env = {**os.environ, "PYTHONPATH": str(path)}
     result = subprocess.run(
-        [sys.executable, "-m", "booktools.reproducible", "book/seeded", "book/unseeded", "--root", str(path)],
+        [
+            sys.executable,
+            "-m",
+            "booktools.extensions.reproducible",
+            "book/seeded",
+            "book/unseeded",
+            "--root",
+            str(path),
+        ],
         cwd=path,
         env=env,
         capture_output=True,

@@ -1,4 +1,4 @@
-"""booktools.new_chapter: a new chapter from the template, listed in the toc before the glossary.
+"""booktools.commands.new_chapter: a new chapter from the template, listed in the toc before the glossary.
 
 That the new chapter builds strictly is checked in test_mistakes.py (it is the chapter of the small book);
 that hostile titles show as typed on the built page is checked here, on a small book.
@@ -18,8 +18,9 @@ import minibook
 import pytest
 from bs4 import BeautifulSoup
 
-from booktools import lint, toc
-from booktools.new_chapter import MAX_SLUG, ChapterError, add_to_toc, new_chapter, slugify
+from booktools.commands.new_chapter import MAX_SLUG, ChapterError, add_to_toc, new_chapter, slugify
+from booktools.core import toc
+from booktools.extensions import lint
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -182,7 +183,7 @@ def test_an_existing_slug_is_refused(book: Path) -> None:
 
 
 def test_the_command_line(book: Path) -> None:
-    run = [sys.executable, "-m", "booktools.new_chapter", "--root", str(book)]
+    run = [sys.executable, "-m", "booktools.commands.new_chapter", "--root", str(book)]
     created = subprocess.run([*run, "Momentum"], capture_output=True, text=True, check=False)
     assert created.returncode == 0, created.stderr
     assert "book/momentum.md" in created.stdout

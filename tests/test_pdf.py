@@ -1,7 +1,7 @@
 """The printed book, read as a reader would: its text, bookmarks, pictures and links, against the site.
 
 The PDF is printed once per session from the built site (the ``site`` fixture) with
-``booktools.pdf``; set ``BOOK_PDF=_build/pdf/<name>.pdf`` to read one that ``make pdf``
+``booktools.commands.pdf``; set ``BOOK_PDF=_build/pdf/<name>.pdf`` to read one that ``make pdf``
 already printed from that site. Without Chromium or Playwright the tests that need the
 PDF skip, unless ``BOOK_REQUIRE_BROWSER=1`` or ``CI`` is set: then they fail.
 """
@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from booktools import edition, pdf_link, toc
-from booktools.pdf import anchor_of
+from booktools.commands.pdf import anchor_of
+from booktools.core import edition, toc
+from booktools.extensions import pdf_link
 
 pytestmark = pytest.mark.build
 
@@ -71,7 +72,7 @@ def printed(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
         path = Path(os.environ["BOOK_PDF"]).resolve()
         assert path.is_file(), f"BOOK_PDF={path} is not a file"
     else:
-        from booktools import pdf
+        from booktools.commands import pdf
 
         reason = None
         try:
@@ -88,13 +89,13 @@ def printed(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
         # In a process of its own, as `make pdf` runs it: the browser tests keep Playwright's sync API
         # open in this one for the whole session, and it cannot be started twice in one thread.
         done = subprocess.run(
-            [sys.executable, "-m", "booktools.pdf", "--site", str(site), "--out", str(out)],
+            [sys.executable, "-m", "booktools.commands.pdf", "--site", str(site), "--out", str(out)],
             cwd=ROOT,
             capture_output=True,
             text=True,
             check=False,
         )
-        assert done.returncode == 0, f"booktools.pdf failed:\n{done.stdout}{done.stderr}"
+        assert done.returncode == 0, f"booktools.commands.pdf failed:\n{done.stdout}{done.stderr}"
         (path,) = out.glob("*.pdf")
     data = path.read_bytes()
     reader = PdfReader(io.BytesIO(data))
@@ -287,7 +288,7 @@ def test_filmstrip_frames_are_the_first_the_last_and_between(tmp_path: Path, wid
     import numpy as np
     from PIL import Image
 
-    from booktools.pdf import video_frames
+    from booktools.commands.pdf import video_frames
 
     frames, total, wide = video_frames(_grey_video(tmp_path, width, 48, 7))
     assert total == 7

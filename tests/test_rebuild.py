@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from booktools import toc, workspace
+from booktools.core import toc, workspace
 
 pytestmark = [pytest.mark.build, pytest.mark.slow]
 
@@ -70,7 +70,7 @@ def test_animation_edit_executes_only_the_chapters_with_animations(copy):
 
 IMPORTS_PROBE = """
 import ast, json, sys
-from booktools.toc import docnames, source_file
+from booktools.core.toc import docnames, source_file
 from pathlib import Path
 root = Path(sys.argv[1])
 loaded = {}
@@ -130,9 +130,9 @@ def test_lock_file_edit_executes_every_chapter_with_code(copy):
 
 def test_each_chapter_s_fingerprint_covers_every_module_its_imports_load(root):
     """The static dependency analysis never misses a module that the chapter's imports really load."""
-    from booktools.execution import code_of, imported_modules, module_closure
+    from booktools.extensions.execution import code_of, imported_modules, module_closure
 
-    class Notebook:  # the code cells, as booktools.execution reads them
+    class Notebook:  # the code cells, as booktools.extensions.execution reads them
         def __init__(self, text: str):
             sources = [part.split("```", 1)[0] for part in text.split("```{code-cell} ipython3")[1:]]
             lines = [[line for line in s.splitlines() if not line.startswith(":")] for s in sources]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from booktools import workspace
+from booktools.core import workspace
 
 pytestmark = [pytest.mark.build, pytest.mark.slow]
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from booktools import toc
+from booktools.core import toc
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"))

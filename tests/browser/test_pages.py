@@ -15,7 +15,7 @@ ARTICLE = "article.bd-article"
 # TeX that MathJax should have replaced: $...$ on one line, or \( \[ delimiters.
 RAW_TEX = re.compile(r"\$[^$\s][^$\n]*\$|\\\(|\\\[")
 # Console messages of problems the build fixes (theme mode from html_context.default_mode,
-# sphinx-thebe's constant declared twice, removed by booktools.offline): they must stay gone.
+# sphinx-thebe's constant declared twice, removed by booktools.extensions.offline): they must stay gone.
 FIXED_PROBLEMS = ("invalid theme mode", "THEBE_JS_URL", "has already been declared")
 # axe-core impacts that fail the test.
 SERIOUS = {"serious", "critical"}

@@ -1,4 +1,6 @@
-"""Start a new chapter: ``make new-chapter TITLE="Momentum"`` or ``python -m booktools.new_chapter -- "Momentum"``.
+"""Start a new chapter: ``make new-chapter TITLE="Momentum"``.
+
+Or ``python -m booktools.commands.new_chapter -- "Momentum"``.
 
 Writes ``book/<slug>.md`` from ``booktools/templates/chapter.md`` (label ``(ch-<slug>)=``,
 the standard sections, a seeded code cell calling ``lesson_code``, a figure with alt text
@@ -25,9 +27,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from booktools import toc
+from booktools.core import toc
 
-TEMPLATE = Path(__file__).parent / "templates" / "chapter.md"
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "chapter.md"
 GLOSSARY = "book/glossary"
 
 
@@ -135,7 +137,9 @@ def new_chapter(root: Path, title: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Create book/<slug>.md from the chapter template.",
-        epilog='A title that starts with "-" goes after "--": python -m booktools.new_chapter -- "-1 is a number"',
+        epilog=(
+            'A title that starts with "-" goes after "--": python -m booktools.commands.new_chapter -- "-1 is a number"'
+        ),
     )
     parser.add_argument("title", nargs="?", help='the chapter title, e.g. "Momentum"')
     parser.add_argument(

@@ -1,6 +1,6 @@
 """The printable edition: the whole book as one PDF, printed by Chromium from the built site.
 
-    python -m booktools.pdf [--site _build/html] [--out _build/pdf]
+    python -m booktools.commands.pdf [--site _build/html] [--out _build/pdf]
 
 It prints with Debian's Chromium at /usr/bin/chromium, or the one that ``BOOK_CHROMIUM`` names.
 
@@ -35,15 +35,15 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from booktools import toc
-from booktools.edition import config_addresses, read_config
+from booktools.core import toc
+from booktools.core.edition import config_addresses, read_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"))  # as the browser tests
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 HOST = "http://book.print/"  # the site as Chromium sees it: every request is answered from the site folder
 DOCUMENT = "__print__.html"
-PRINT_CSS = Path(__file__).parent / "static" / "print.css"
+PRINT_CSS = Path(__file__).resolve().parents[1] / "static" / "print.css"
 FILMSTRIP_CLASS = "pdf-filmstrip"
 NUMBER_WIDTH = 3  # page numbers are written into fixed-width slots, so that filling them moves nothing
 

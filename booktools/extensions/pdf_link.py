@@ -1,7 +1,7 @@
 """The printable edition on every page: the book's PDF in the download menu, and a print stylesheet.
 
 The menu entry points to ``<repository name>.pdf`` at the root of the site, where the
-published site carries the PDF that ``make pdf`` prints (``booktools.pdf``).
+published site carries the PDF that ``make pdf`` prints (``booktools.commands.pdf``).
 ``print.css`` makes a page printed from the browser read like the printed book:
 no navigation, buttons or sidebars, figures kept whole, link targets written out.
 """
@@ -13,9 +13,9 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from booktools.edition import pdf_filename
+from booktools.core.edition import pdf_filename
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).resolve().parents[1] / "static"
 MENU = "download-buttons"  # sphinx-book-theme's label for the download menu
 ENTRY = "download-book-pdf-button"
 

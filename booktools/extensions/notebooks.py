@@ -15,7 +15,7 @@
   (default ``notebooks``) of the repository named in ``_config.yml`` (``repository.url``); the
   publishing workflow pushes the site's notebooks to that branch.  It is a plain hyperlink.
 
-``python -m booktools.notebooks book/regression.md out.ipynb`` converts one chapter.
+``python -m booktools.extensions.notebooks book/regression.md out.ipynb`` converts one chapter.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 COLAB = "https://colab.research.google.com/github"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # The module each dependency of lesson_code (pyproject.toml) is imported as: the set-up cell
 # installs a dependency only when its module is missing.
@@ -161,7 +161,7 @@ def pinned_needs(root: Path = ROOT) -> dict[str, str]:
         name = normal_name(re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0])
         if name not in MODULES:
             raise ValueError(
-                f"pyproject.toml: lesson_code depends on {name!r}, but booktools/notebooks.py does not "
+                f"pyproject.toml: lesson_code depends on {name!r}, but booktools/extensions/notebooks.py does not "
                 f"know its module name: add {name!r} to MODULES"
             )
         if name not in lock:

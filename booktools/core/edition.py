@@ -1,7 +1,7 @@
 """Where the printable edition lives: its file name and the web addresses it quotes.
 
-Shared by the Sphinx extension that links the PDF from every page (`booktools.pdf_link`)
-and the command that prints it (`booktools.pdf`), so that both name the same file.
+Shared by the Sphinx extension that links the PDF from every page (`booktools.extensions.pdf_link`)
+and the command that prints it (`booktools.commands.pdf`), so that both name the same file.
 """
 
 from __future__ import annotations

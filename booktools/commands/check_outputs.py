@@ -1,7 +1,7 @@
 """Refuse executed outputs in a commit: notebooks with outputs, and anything from a build folder.
 
 The book's sources are MyST markdown; outputs are made by the build and never committed.
-Used as a pre-commit hook (``python booktools/check_outputs.py FILE ...``); standard library only.
+Used as a pre-commit hook (``python booktools/commands/check_outputs.py FILE ...``); standard library only.
 """
 
 from __future__ import annotations

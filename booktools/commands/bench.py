@@ -10,7 +10,7 @@ Prints a table and writes ``_build/bench.json``.
   same edits (and whether stock mode left stale output);
 * page weight: every page's HTML with the images it shows, every animation, the site without
   the theme's assets; and one animation as H.264 against ``to_jshtml()``;
-* the printed book: ``booktools.pdf`` on the clean build, its time (with the load average
+* the printed book: ``booktools.commands.pdf`` on the clean build, its time (with the load average
   of the machine before it started), size and pages.
 """
 
@@ -23,9 +23,10 @@ import re
 import tempfile
 from pathlib import Path
 
-from booktools import pdf, toc, workspace
+from booktools.commands import pdf
+from booktools.core import toc, workspace
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 VIDEO = re.compile(rb'src="data:video/mp4;base64,([A-Za-z0-9+/=]+)"')
 IMG = re.compile(rb'<img[^>]*\bsrc="([^"]+)"')
 CHAPTER = "book/mse.md"

@@ -44,7 +44,7 @@ def add_where_used(app: Sphinx, pagename: str, templatename: str, context: dict,
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", configure)
-    # Before other handlers of the event: booktools.offline replaces the page's list of
+    # Before other handlers of the event: booktools.extensions.offline replaces the page's list of
     # scripts with a filtered copy, and files added after that would not reach the page.
     app.connect("html-page-context", add_where_used, priority=400)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

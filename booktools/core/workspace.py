@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from booktools import strict
+from booktools.core import strict
 
 IGNORE = shutil.ignore_patterns(
     ".git", ".venv", "_build", "__pycache__", ".pytest_cache", ".ruff_cache", "*.egg-info", ".ipynb_checkpoints"
@@ -25,7 +25,7 @@ IGNORE = shutil.ignore_patterns(
 class BuildResult:
     returncode: int
     seconds: float
-    executed: list[str]  # chapters executed by booktools.execution during this build
+    executed: list[str]  # chapters executed by booktools.extensions.execution during this build
     stock_executed: int  # notebooks myst-nb executed itself during this build
     output: str
 
@@ -77,7 +77,7 @@ def stock_config(root: Path, mode: str) -> Path:
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config["execute"]["execute_notebooks"] = mode
     extensions = config["sphinx"]["extra_extensions"]
-    config["sphinx"]["extra_extensions"] = [e for e in extensions if e != "booktools.execution"]
+    config["sphinx"]["extra_extensions"] = [e for e in extensions if e != "booktools.extensions.execution"]
     path = root / f"_config.stock-{mode}.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path

@@ -1,6 +1,6 @@
 """Check that every chapter has the book's shape, that every figure has alt text, and that the toc is whole.
 
-Run it on its own with ``python -m booktools.lint`` (it prints ``file:line: what to fix``
+Run it on its own with ``python -m booktools.extensions.lint`` (it prints ``file:line: what to fix``
 and exits 1), or let the build run it: as a Sphinx extension it turns every problem into a
 warning located at the file, so ``jupyter-book build . -W`` fails on it.
 
@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from booktools import toc
+from booktools.core import toc
 
 BOOK_DIR = "book"
 DEFAULT_EXEMPT = ("book/intro", "book/glossary")
@@ -381,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         print(problem)
     if problems:
         print(
-            f"{len(problems)} problem(s): fix them, then run `python -m booktools.lint` again.",
+            f"{len(problems)} problem(s): fix them, then run `python -m booktools.extensions.lint` again.",
             file=sys.stderr,
         )
         return 1

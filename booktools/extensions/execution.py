@@ -25,7 +25,7 @@ Faults are kept from spreading:
 * a chapter's front matter may shorten the execution timeout of ``_config.yml`` but not
   lengthen or remove it (``execution: timeout:`` or ``mystnb: execution_timeout:``): such a
   chapter is refused with a warning at its file, and not executed;
-* one build at a time holds the build folder (see `booktools.build_lock`).
+* one build at a time holds the build folder (see `booktools.core.build_lock`).
 
 Every execution is logged to ``executions.jsonl`` in the cache folder.
 Taught nowhere in the book: this is how the book keeps its outputs honest.
@@ -658,7 +658,7 @@ KERNEL_ENVIRONMENT = {
 
 def hold_build_folder(app: Sphinx) -> None:
     """Hold the build folder (the parent of the output folder) until the build finishes."""
-    from booktools import build_lock
+    from booktools.core import build_lock
 
     try:
         wait = build_lock.wait_seconds()

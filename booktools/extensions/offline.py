@@ -21,7 +21,7 @@ from sphinx.util.fileutil import copy_asset
 
 logger = logging.getLogger(__name__)
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).resolve().parents[1] / "static"
 # Attributes that make the browser fetch something when the page loads.
 EXTERNAL_LOAD = re.compile(
     r"<(?:script|img|video|audio|source|iframe|embed|link)\b[^>]*?\b(?:src|href|poster)=[\"'](?:https?:)?//",

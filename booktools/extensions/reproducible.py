@@ -10,7 +10,7 @@ The first cell that differs is reported with the chapter's file and line, e.g.::
     book/sgd.md:57: the code cell at line 57 gives another output each time it runs:
     'tensor([0.4963])' then 'tensor([0.7682])'. Seed every random draw (...)
 
-* ``python -m booktools.reproducible [book/sgd ...]`` checks the given chapters (default: all),
+* ``python -m booktools.extensions.reproducible [book/sgd ...]`` checks the given chapters (default: all),
   exit status 1 on any difference.
 * As a Sphinx extension, with the environment variable ``BOOK_CHECK_REPRODUCIBLE=1``,
   every chapter executed by a build is executed once more and compared, and a difference is a
@@ -27,7 +27,7 @@ import sys
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from booktools import toc
+from booktools.core import toc
 
 ENV_SWITCH = "BOOK_CHECK_REPRODUCIBLE"
 FIX = (
@@ -188,14 +188,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def recheck(app: Any, env: Any, docnames: list[str]) -> None:
-    """env-before-read-docs, after booktools.execution: execute each chapter again and compare."""
+    """env-before-read-docs, after booktools.extensions.execution: execute each chapter again and compare."""
     if os.environ.get(ENV_SWITCH) != "1" or env.mystnb_config.execution_mode != "cache":
         return
     from sphinx.util import logging
 
     logger = logging.getLogger(__name__)
     root = Path(app.srcdir)
-    excluded = env.mystnb_config.execution_excludepatterns  # with those booktools.execution stopped
+    excluded = env.mystnb_config.execution_excludepatterns  # with those booktools.extensions.execution stopped
     for docname in docnames:
         path = Path(env.doc2path(docname))
         if path.suffix != ".md" or any(PurePosixPath(path.as_posix()).match(p) for p in excluded):
