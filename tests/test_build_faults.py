@@ -24,7 +24,8 @@ import pytest
 import torch
 
 from booktools.core import build_lock, strict
-from booktools.extensions.execution import chapter_timeout, database_damage, error_output, read_log
+from booktools.core.cache import database_damage, read_log
+from booktools.core.execute import chapter_timeout, error_output
 from lesson_code import make_line
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from booktools.extensions.execution import fingerprint, imported_modules, module_closure
+from booktools.core.dependencies import fingerprint, imported_modules, module_closure
 
 PACKAGES = ("pkg",)
 
@@ -90,7 +90,7 @@ def test_a_print_split_into_several_stream_messages_counts_as_one_output():
     """The kernel may deliver one print in pieces; two runs that printed the same text are the same."""
     import nbformat
 
-    from booktools.extensions.reproducible import first_difference, text_outputs
+    from booktools.core.outputs import first_difference, text_outputs
 
     def notebook(*pieces):
         cell = nbformat.v4.new_code_cell("print(...)")

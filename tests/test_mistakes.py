@@ -153,7 +153,7 @@ def test_unseeded_randomness_is_reported(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "booktools.extensions.reproducible",
+            "booktools.commands.reproducible",
             "book/seeded",
             "book/unseeded",
             "--root",

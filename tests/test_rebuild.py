@@ -130,9 +130,9 @@ def test_lock_file_edit_executes_every_chapter_with_code(copy):
 
 def test_each_chapter_s_fingerprint_covers_every_module_its_imports_load(root):
     """The static dependency analysis never misses a module that the chapter's imports really load."""
-    from booktools.extensions.execution import code_of, imported_modules, module_closure
+    from booktools.core.dependencies import code_of, imported_modules, module_closure
 
-    class Notebook:  # the code cells, as booktools.extensions.execution reads them
+    class Notebook:  # the code cells, as booktools.core.execute reads them
         def __init__(self, text: str):
             sources = [part.split("```", 1)[0] for part in text.split("```{code-cell} ipython3")[1:]]
             lines = [[line for line in s.splitlines() if not line.startswith(":")] for s in sources]
