@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from booktools.core.dependencies import fingerprint, imported_modules, module_closure
@@ -101,3 +103,50 @@ def test_a_print_split_into_several_stream_messages_counts_as_one_output():
     assert text_outputs(whole) == text_outputs(split) == [["stdout: weights: 1.5\naccuracy 0.9\n"]]
     assert first_difference(whole, split) is None
     assert first_difference(whole, notebook("weights: 2.5\naccuracy 0.9\n")) is not None
+
+
+CHAPTER = """\
+---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+# A chapter
+
+```{code-cell} ipython3
+from pkg import fb
+print(fb())
+```
+"""
+
+
+@pytest.mark.parametrize("cache_setting", ["", "elsewhere/.cache"])
+def test_the_reproducibility_check_never_takes_an_execution_with_other_dependencies(tree, cache_setting):
+    """Its "previous execution" is the build's for the current lesson code: not one made before an edit to it."""
+    from booktools.core import cache, execute, reproducible
+    from booktools.core.outputs import text_outputs
+    from booktools.core.settings import ExecutionSettings
+
+    config = f"execute:\n  execute_notebooks: cache\n  cache: '{cache_setting}'\nsphinx:\n  config:\n"
+    (tree / "_config.yml").write_text(config + "    booktools_packages: [pkg]\n")
+    chapter = tree / "book" / "chapter.md"
+    chapter.parent.mkdir()
+    chapter.write_text(CHAPTER)
+    settings = ExecutionSettings.from_book(tree)
+    expected = tree / (cache_setting or "_build/.jupyter_cache")
+    assert settings.cache_path == expected
+    # what the build caches after executing the chapter (fb() gave 2): its executed notebook, keyed as the build keys it
+    notebook = execute.read(chapter, settings.md_config, settings.nb_config)
+    executed = copy.deepcopy(notebook)
+    executed.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]
+    keyed = fingerprint(notebook, tree, PACKAGES, ("requirements.lock",))
+    cache.store(cache.open_cache(expected), executed, str(chapter), keyed, 1.0)
+
+    assert text_outputs(reproducible.cached(tree, chapter)) == [["stdout: 2\n"]]
+    (tree / "pkg" / "a.py").write_text("def fa(): return 10\n")  # not used by the chapter
+    assert text_outputs(reproducible.cached(tree, chapter)) == [["stdout: 2\n"]]
+    (tree / "pkg" / "c.py").write_text("def fc(): return 20\n")  # used through pkg.b: fb() now gives 20
+    assert reproducible.cached(tree, chapter) is None, "compared with an execution of the old lesson code"
