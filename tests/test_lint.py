@@ -1,4 +1,5 @@
-"""booktools.extensions.lint: the chapter shape, alt text on figures, and a toc with no gaps (no build needed)."""
+"""The chapter rules (booktools.core.chapter_rules, booktools.commands.lint): the chapter shape, alt text on figures,
+and a toc with no gaps (no build needed)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from booktools.commands.new_chapter import render
-from booktools.extensions import lint
+from booktools.core import chapter_rules
 
 GOOD = render("A good chapter", "good")
 
@@ -18,12 +19,12 @@ GOOD = render("A good chapter", "good")
 def problems(text: str, *, exempt: bool = False, tmp_path: Path) -> list[str]:
     page = tmp_path / "page.md"
     page.write_text(text, encoding="utf-8")
-    return [problem.message for problem in lint.lint_page(page, exempt=exempt)]
+    return [problem.message for problem in chapter_rules.lint_page(page, exempt=exempt)]
 
 
 def test_the_book_passes_its_own_lint(root: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "booktools.extensions.lint", str(root)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "booktools.commands.lint", str(root)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -55,7 +56,7 @@ def test_problems_point_at_the_line(tmp_path: Path) -> None:
     broken = GOOD.replace(":  image:\n:    alt: Scatter plot", ":  other:\n:    other: Scatter plot")
     page = tmp_path / "page.md"
     page.write_text(broken, encoding="utf-8")
-    (problem,) = lint.lint_page(page)
+    (problem,) = chapter_rules.lint_page(page)
     cell = broken.splitlines().index("```{code-cell} ipython3") + 1
     assert (problem.path, problem.line) == (page, cell)
     assert str(problem).startswith(f"{page}:{cell}: ")
@@ -106,7 +107,7 @@ def small_book(root: Path, tmp_path: Path) -> Path:
 
 
 def test_a_whole_book_passes(small_book: Path) -> None:
-    assert lint.lint_book(small_book) == []
+    assert chapter_rules.lint_book(small_book) == []
 
 
 def test_toc_gaps_are_named(small_book: Path) -> None:
@@ -114,7 +115,7 @@ def test_toc_gaps_are_named(small_book: Path) -> None:
     (small_book / "_toc.yml").write_text(
         (small_book / "_toc.yml").read_text(encoding="utf-8") + "  - file: book/gone\n", encoding="utf-8"
     )
-    found = [str(problem) for problem in lint.lint_book(small_book)]
+    found = [str(problem) for problem in chapter_rules.lint_book(small_book)]
     assert any(p.startswith(f"{small_book / '_toc.yml'}:6:") and "lists book/gone" in p for p in found), found
     assert any(p.startswith(f"{small_book / 'book' / 'draft.md'}:1:") and "is not in _toc.yml" in p for p in found), (
         found
@@ -123,8 +124,9 @@ def test_toc_gaps_are_named(small_book: Path) -> None:
 
 
 def test_exempt_pages_come_from_the_config(small_book: Path, root: Path) -> None:
-    assert lint.exempt_pages(root) == {"book/intro", "book/references", "book/glossary"}
+    assert chapter_rules.exempt_pages(root) == {"book/intro", "book/references", "book/glossary"}
     config = small_book / "_config.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("      - book/intro\n", ""), encoding="utf-8")
-    found = [str(problem) for problem in lint.lint_book(small_book)]
+    found = [str(problem) for problem in chapter_rules.lint_book(small_book)]
     assert found and all("intro.md" in p for p in found), found
+
