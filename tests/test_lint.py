@@ -1,8 +1,10 @@
 """The chapter rules (booktools.core.chapter_rules, booktools.commands.lint): the chapter shape, alt text on figures,
-and a toc with no gaps (no build needed)."""
+and a toc with no gaps (no build needed); and the image checks of the build (booktools.extensions.lint)."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -130,3 +132,61 @@ def test_exempt_pages_come_from_the_config(small_book: Path, root: Path) -> None
     found = [str(problem) for problem in chapter_rules.lint_book(small_book)]
     assert found and all("intro.md" in p for p in found), found
 
+
+# -- the image checks inside a build, also a parallel one ------------------------------------------
+
+PAGES = 7  # Sphinx reads in parallel only when more than 5 pages are to be read
+CHUNK = re.compile(r"^reading sources\.\.\. \[ *\d+%\] \S+ \.\. \S+$", re.MULTILINE)
+IMAGE_WITHOUT_ALT = "```{eval-rst}\n.. image:: square.png\n```\n"  # MyST's scanner does not see into rST
+
+
+def sphinx_build(source: Path, root: Path, jobs: int) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-j", str(jobs), "-b", "html", str(source), str(source / "_build")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_build_reports_an_image_without_alt_text(root: Path, tmp_path: Path, jobs: int) -> None:
+    names = [f"page{number}" for number in range(1, PAGES + 1)]
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["myst_parser", "booktools.extensions.lint"]\n'
+        f"booktools_lint_exempt = {['index', *names]!r}\n"
+        'exclude_patterns = ["_build"]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: index\nchapters:\n" + "".join(f"  - file: {name}\n" for name in names),
+        encoding="utf-8",
+    )
+    (tmp_path / "index.md").write_text("# Index\n\n```{toctree}\n" + "\n".join(names) + "\n```\n", encoding="utf-8")
+    for name in names:
+        (tmp_path / f"{name}.md").write_text(f"# {name}\n\nSome text.\n", encoding="utf-8")
+    shutil.copy(root / "booktools" / "static" / "favicon.png", tmp_path / "square.png")
+    broken = tmp_path / "page4.md"
+    broken.write_text(broken.read_text(encoding="utf-8") + "\n" + IMAGE_WITHOUT_ALT, encoding="utf-8")
+    assert chapter_rules.lint_page(broken, exempt=True) == []  # only the build sees this image
+
+    def reported(result: subprocess.CompletedProcess) -> list[str]:
+        assert result.returncode == 0, result.stdout + result.stderr
+        return [line for line in result.stderr.splitlines() if "has no alt text" in line]
+
+    first = sphinx_build(tmp_path, root, jobs)
+    # read in parallel, or not: a worker reads a chunk of pages, and the progress names its first and last
+    assert bool(CHUNK.search(first.stdout)) == (jobs > 1), first.stdout
+    (warning,) = reported(first)
+    assert f"{broken}:" in warning and "the image 'square.png' has no alt text" in warning, warning
+    # a build that reads another page again reports it again; once the page is fixed, it is gone
+    other = tmp_path / "page1.md"
+    other.write_text(other.read_text(encoding="utf-8") + "More text.\n", encoding="utf-8")
+    assert reported(sphinx_build(tmp_path, root, jobs)) == [warning]
+    broken.write_text(
+        broken.read_text(encoding="utf-8").replace(".. image:: square.png", ".. image:: square.png\n   :alt: A square"),
+        encoding="utf-8",
+    )
+    assert reported(sphinx_build(tmp_path, root, jobs)) == []

@@ -2,8 +2,11 @@
 
 * ``config-inited``: the chapter rules of :mod:`booktools.core.chapter_rules` (the shape of each
   chapter, alt text and captions in the source, a toc with no gaps), before Sphinx reads anything;
-* after each page is read (and executed): alt text on every image, a cell's plots included, and a
-  caption on every plot; every build that reads a page reports them all.
+* after each page is read (and executed): the rules of :mod:`booktools.core.image_rules` (alt text on
+  every image, a cell's plots included, and a caption on every plot), kept per page by an
+  environment collector, which Sphinx clears when a page is read again and merges from the
+  processes of a parallel build; every build that reads a page reports them all, also those of
+  the pages it did not read again.
 
 The same chapter rules run without a build: ``python -m booktools.commands.lint``.
 """
@@ -13,12 +16,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sphinx.environment.collectors import EnvironmentCollector
 from sphinx.util import logging
 
 from booktools.core import toc
 from booktools.core.chapter_rules import DEFAULT_EXEMPT, Problem, lint_page, toc_problems
+from booktools.core.image_rules import image_problems
 
 logger = logging.getLogger(__name__)
+
+STORE = "booktools_image_problems"  # the environment's attribute: docname -> [(line, message)]
 
 
 def _warn(problem: Problem) -> None:
@@ -38,86 +45,40 @@ def check_sources(app: Any, config: Any) -> None:
                 _warn(problem)
 
 
-def _in_cell_output(node: Any) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.get("nb_element") in ("cell_code_output",):
-            return True
-        parent = parent.parent
-    return False
+def stored(env: Any) -> dict[str, list[tuple[int, str]]]:
+    """The image problems found so far, by docname (kept in the pickled environment between builds)."""
+    if not hasattr(env, STORE):
+        setattr(env, STORE, {})
+    return getattr(env, STORE)
 
 
-def _line(node: Any) -> int:
-    while node is not None:
-        if getattr(node, "line", None):
-            return node.line
-        node = node.parent
-    return 1
+class ImageProblems(EnvironmentCollector):
+    """The image problems of each page, kept in the environment per docname."""
 
+    def clear_doc(self, app: Any, env: Any, docname: str) -> None:
+        stored(env).pop(docname, None)
 
-def collect_image_problems(app: Any, doctree: Any) -> None:
-    """doctree-read: images (a cell's plots too) without alt text, and plots without a caption."""
-    from docutils import nodes
+    def merge_other(self, app: Any, env: Any, docnames: set[str], other: Any) -> None:
+        theirs = stored(other)
+        stored(env).update({docname: theirs[docname] for docname in docnames if docname in theirs})
 
-    env = app.env
-    store = env.__dict__.setdefault("booktools_image_problems", {})
-    found = []
-    for image in doctree.findall(nodes.image):
-        if not str(image.get("alt", "")).strip():
-            what = "a plot drawn by a code cell" if _in_cell_output(image) else f"the image {image.get('uri')!r}"
-            found.append(
-                (
-                    _line(image),
-                    (
-                        f"{what} has no alt text: give the cell `:mystnb:` metadata with `:  image:` and "
-                        "`:    alt: <what it shows>`, or the image an `:alt:`"
-                    ),
-                )
-            )
-        if _in_cell_output(image):
-            figure = image.parent
-            while figure is not None and not isinstance(figure, nodes.figure):
-                figure = figure.parent
-            if figure is None or not any(isinstance(child, nodes.caption) for child in figure.children):
-                found.append(
-                    (
-                        _line(image),
-                        (
-                            "a plot drawn by a code cell has no caption: give the cell `:mystnb:` metadata "
-                            "with "
-                            "`:  figure:`, `:    caption: <one or two sentences>` and `:    name: fig-<name>`"
-                        ),
-                    )
-                )
-    store[env.docname] = found
+    def process_doc(self, app: Any, doctree: Any) -> None:
+        stored(app.env)[app.env.docname] = image_problems(doctree)
 
 
 def report_image_problems(app: Any, env: Any) -> None:
-    """env-check-consistency: report every stored problem, on every build (also incremental ones)."""
-    store = env.__dict__.get("booktools_image_problems", {})
-    for docname in sorted(store):
+    """env-check-consistency (after a build read pages): report every stored problem, of every page."""
+    problems = stored(env)
+    for docname in sorted(problems):
         if docname not in env.found_docs:
             continue
-        for line, message in store[docname]:
+        for line, message in problems[docname]:
             logger.warning(message, location=(docname, line), type="booktools", subtype="alt")
-
-
-def purge(app: Any, env: Any, docname: str) -> None:
-    env.__dict__.get("booktools_image_problems", {}).pop(docname, None)
-
-
-def merge(app: Any, env: Any, docnames: set[str], other: Any) -> None:
-    store = env.__dict__.setdefault("booktools_image_problems", {})
-    for docname in docnames:
-        if docname in other.__dict__.get("booktools_image_problems", {}):
-            store[docname] = other.booktools_image_problems[docname]
 
 
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("booktools_lint_exempt", list(DEFAULT_EXEMPT), "env")
     app.connect("config-inited", check_sources, priority=100)
-    app.connect("doctree-read", collect_image_problems)
+    app.add_env_collector(ImageProblems)
     app.connect("env-check-consistency", report_image_problems)
-    app.connect("env-purge-doc", purge)
-    app.connect("env-merge-info", merge)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
