@@ -38,8 +38,8 @@ from bs4 import BeautifulSoup
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from booktools.core import toc
-from booktools.extensions import notebooks, reproducible
+from booktools.core import notebooks, toc
+from booktools.extensions import reproducible
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)]
