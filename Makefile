@@ -61,7 +61,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check lesson_code booktools tests
 	$(BIN)/ruff format --check lesson_code booktools tests
-	$(BIN)/python -m booktools.extensions.lint
+	$(BIN)/python -m booktools.commands.lint
 	$(BIN)/zizmor --offline --no-progress --min-severity medium .github/workflows
 
 new-chapter: $(STAMP)

@@ -336,3 +336,16 @@ def test_the_code_is_formatted_as_pre_commit_formats_it(root: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, f"run `ruff format lesson_code booktools tests`:\n{result.stdout}{result.stderr}"
+
+
+def test_every_command_quoted_to_contributors_exists(root: Path) -> None:
+    """Each ``python -m booktools...`` quoted in CONTRIBUTING.md, README.md or the Makefile names a module that runs."""
+    quoted = set()
+    for name in ("CONTRIBUTING.md", "README.md", "Makefile"):
+        text = (root / name).read_text(encoding="utf-8")
+        quoted |= set(re.findall(r"python -m (booktools(?:\.\w+)+)(?![.\w<])", text))
+    assert "booktools.commands.lint" in quoted, quoted  # make lint's chapter checks
+    for module in sorted(quoted):
+        path = root.joinpath(*module.split(".")).with_suffix(".py")
+        assert path.is_file(), f"{module} is quoted as a command, but there is no {path.relative_to(root)}"
+        assert 'if __name__ == "__main__":' in path.read_text(encoding="utf-8"), f"{module} has no command line"

@@ -62,7 +62,7 @@ def test_scaffolded_chapter_builds_strictly(scaffolded: tuple[Path, subprocess.C
 def test_scaffolded_chapter_passes_the_lint(scaffolded: tuple[Path, subprocess.CompletedProcess]) -> None:
     path, _ = scaffolded
     result = subprocess.run(
-        [sys.executable, "-m", "booktools.extensions.lint", str(path)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "booktools.commands.lint", str(path)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

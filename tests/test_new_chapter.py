@@ -19,8 +19,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from booktools.commands.new_chapter import MAX_SLUG, ChapterError, add_to_toc, new_chapter, slugify
-from booktools.core import toc
-from booktools.extensions import lint
+from booktools.core import chapter_rules, toc
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -145,7 +144,7 @@ def test_the_heading_is_the_title_as_typed(book: Path, title: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert heading_of(path) == title
     assert text.count("```{code-cell}") == 2  # the template's cells, no more
-    assert lint.lint_page(path) == []
+    assert chapter_rules.lint_page(path) == []
 
 
 def test_a_title_that_contains_a_placeholder_is_not_filled_in(book: Path) -> None:
@@ -162,7 +161,7 @@ def test_the_chapter_goes_before_the_glossary(book: Path) -> None:
     assert 'glue("mini-batch-sgd-loss"' in text and "{glue:text}`mini-batch-sgd-loss:.2f`" in text
     assert "seed=0" in text and "from lesson_code import" in text
     assert "__" not in text  # every placeholder filled
-    assert lint.lint_page(path) == []
+    assert chapter_rules.lint_page(path) == []
 
 
 def test_a_toc_without_glossary_gets_the_chapter_at_the_end() -> None:

@@ -13,8 +13,7 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
-from booktools.core import toc
-from booktools.extensions import notebooks
+from booktools.core import notebooks, toc
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)]

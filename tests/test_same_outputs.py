@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from booktools.core import reproducible, toc
-from booktools.extensions import notebooks
+from booktools.core import notebooks, reproducible, toc
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)]

@@ -38,8 +38,7 @@ from bs4 import BeautifulSoup
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from booktools.core import reproducible, toc
-from booktools.extensions import notebooks
+from booktools.core import notebooks, reproducible, toc
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)]

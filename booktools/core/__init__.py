@@ -1,4 +1,4 @@
-"""What the extensions and the commands share: reading the toc, executing chapters, the build lock.
+"""What the extensions and the commands share: the execution core, the chapter rules, the toc, the build lock.
 
 Nothing here registers with Sphinx or has a command line; the extensions (:mod:`booktools.extensions`)
 and the commands (:mod:`booktools.commands`) are built on these modules.
