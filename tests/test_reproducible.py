@@ -21,9 +21,10 @@ def fingerprint_of_site(site: Path, docnames: list[str]) -> dict[str, object]:
         soup = BeautifulSoup((site / f"{docname}.html").read_text(encoding="utf-8"), "html.parser")
         seen[f"{docname} glue"] = [span.get_text() for span in soup.select(".pasted-text")]
         seen[f"{docname} images"] = [Path(img["src"]).name for img in soup.select("article img")]
-        # per cell: the kernel may send one print in several pieces, each its own <pre>
+        # per cell, block by block: the kernel may send one print in several pieces, and the page
+        # must not show them as a different number of blocks from one build to the next (nb_merge_streams)
         seen[f"{docname} outputs"] = [
-            "".join(pre.get_text() for pre in cell.select("pre")) for cell in soup.select(".cell_output")
+            [pre.get_text() for pre in cell.select("pre")] for cell in soup.select(".cell_output")
         ]
         seen[f"{docname} videos"] = [
             hashlib.sha256(source["src"].encode()).hexdigest() for source in soup.select("article video source")
