@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from booktools.core import strict, toc
+from booktools.core import strict, toc, workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -59,3 +59,21 @@ def site() -> Path:
             f"the strict build failed (exit {result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
         )
     return ROOT / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def second_execution(site: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, workspace.BuildResult]:
+    """A copy of the book in which every chapter was executed a second time, and that build's result.
+
+    The copy starts from the session's build, caches included; its lock file is edited, which is
+    in every chapter's fingerprint, so the build executes every chapter with code again and writes
+    its pages from the new executions. The rebuild test checks what it executed; the reproducibility
+    tests compare its pages and its outputs with the session's: one second execution serves them all.
+    """
+    copy = workspace.copy_book(ROOT, tmp_path_factory.mktemp("second-execution") / "book", with_build=True)
+    lock = copy / "requirements.lock"
+    lock.write_text(lock.read_text(encoding="utf-8") + "# a changed environment\n", encoding="utf-8")
+    result = workspace.build(copy)
+    if result.returncode != 0:
+        pytest.fail(f"the second execution's build failed (exit {result.returncode}):\n{result.output[-6000:]}")
+    return copy, result

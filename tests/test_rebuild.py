@@ -5,9 +5,12 @@ Each test edits a temporary copy of the book that starts from the session's clea
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from booktools.core import toc, workspace
 
@@ -56,18 +59,6 @@ def test_code_edit_executes_that_chapter_alone(copy):
     assert result.stock_executed == 0
 
 
-def test_animation_edit_executes_only_the_chapters_with_animations(copy):
-    animation = copy / "lesson_code" / "animation.py"
-    animation.write_text(animation.read_text(encoding="utf-8") + "\n# edited by the rebuild test\n", encoding="utf-8")
-    result = workspace.build(copy)
-    assert result.returncode == 0, result.output[-4000:]
-    with_video = {
-        d for d in chapters_with_code(copy) if "video_html" in toc.source_file(copy, d).read_text(encoding="utf-8")
-    }
-    assert with_video and sorted(result.executed) == sorted(with_video)
-    assert set(chapters_with_code(copy)) - with_video, "every chapter has a video: this test shows nothing"
-
-
 IMPORTS_PROBE = """
 import ast, json, sys
 from booktools.core.toc import docnames, source_file
@@ -102,30 +93,42 @@ def modules_loaded_by_imports(root: Path) -> dict[str, list[str]]:
     return json.loads(done.stdout)
 
 
-def test_lesson_code_edit_executes_every_dependant_and_changes_the_site(copy):
-    must_run = {d for d, modules in modules_loaded_by_imports(copy).items() if "lesson_code.plots" in modules}
-    images_before = workspace.site_images(copy)
-    plots = copy / "lesson_code" / "plots.py"
-    text = plots.read_text(encoding="utf-8")
-    assert 'DATA_COLOR = "#0072B2"' in text
-    plots.write_text(text.replace('DATA_COLOR = "#0072B2"', 'DATA_COLOR = "#56B4E9"'), encoding="utf-8")
+def site_videos(root: Path) -> set[str]:
+    """The videos of the built site, each by the hash of its embedded file."""
+    found = set()
+    for page in (root / "_build" / "html" / "book").glob("*.html"):
+        for source in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("video source"):
+            found.add(hashlib.sha256(source["src"].encode()).hexdigest())
+    return found
+
+
+def test_lesson_code_edit_executes_its_dependants_alone_and_changes_the_site(copy):
+    """An edit to the video encoder's settings: the chapters whose imports load animation.py run again, no
+    other chapter does, and every video of the site changes (none is left stale)."""
+    must_run = {d for d, modules in modules_loaded_by_imports(copy).items() if "lesson_code.animation" in modules}
+    videos_before = site_videos(copy)
+    animation = copy / "lesson_code" / "animation.py"
+    text = animation.read_text(encoding="utf-8")
+    edited = re.sub(r'"-crf",(\s*)"32"', r'"-crf",\1"33"', text)
+    assert edited != text, "the encoder's -crf setting is not 32 any more: update this test's edit"
+    animation.write_text(edited, encoding="utf-8")
     result = workspace.build(copy)
     assert result.returncode == 0, result.output[-4000:]
-    # Every chapter whose imports load plots.py runs again (a function may also import it when called,
-    # so a few more may run); nothing that does not import lesson_code runs.
+    with_video = {
+        d for d in chapters_with_code(copy) if "video_html" in toc.source_file(copy, d).read_text(encoding="utf-8")
+    }
     assert must_run and must_run <= set(result.executed), f"not executed again: {must_run - set(result.executed)}"
-    assert set(result.executed) <= chapters_with_code(copy, importing="lesson_code")
+    assert with_video and sorted(result.executed) == sorted(with_video)
+    assert set(chapters_with_code(copy)) - with_video, "every chapter has a video: this test shows nothing"
     assert result.stock_executed == 0
-    images_after = workspace.site_images(copy)
-    assert images_after - images_before, "no figure changed after lesson_code's colours changed: stale output"
+    videos_after = site_videos(copy)
+    assert len(videos_after) == len(videos_before) > 0 and not videos_after & videos_before, "a video is stale"
 
 
-def test_lock_file_edit_executes_every_chapter_with_code(copy):
-    lock = copy / "requirements.lock"
-    lock.write_text(lock.read_text(encoding="utf-8") + "# a changed environment\n", encoding="utf-8")
-    result = workspace.build(copy)
-    assert result.returncode == 0, result.output[-4000:]
+def test_lock_file_edit_executes_every_chapter_with_code(second_execution):
+    copy, result = second_execution  # the session's build, with requirements.lock edited
     assert sorted(result.executed) == sorted(chapters_with_code(copy))
+    assert result.stock_executed == 0
 
 
 def test_each_chapter_s_fingerprint_covers_every_module_its_imports_load(root):
