@@ -193,6 +193,24 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def title_page(config: dict, web: str) -> str:
+    """The title page from ``_config.yml``: title (after a colon, the subtitle), author, web edition, copyright."""
+    main, _, sub = str(config.get("title", "")).strip().partition(":")
+    author = str(config.get("author", "")).strip()
+    year = str(config.get("copyright", "")).strip()
+    where = (
+        f'<p>The web edition, with its animations and interactive figures: <a href="{web}">{web}</a></p>' if web else ""
+    )
+    return (
+        '<section class="pdf-title-page">'
+        f'<p class="pdf-book-title">{_escape(main.strip())}</p>'
+        + (f'<p class="pdf-book-subtitle">{_escape(sub.strip())}</p>' if sub else "")
+        + f"<p>{_escape(author)}</p>{where}"
+        + (f"<p>&#169; {_escape(year)} {_escape(author)}</p>" if year else "")
+        + "</section>"
+    )
+
+
 def assemble(site: Path, root: Path) -> tuple[str, list[Chapter]]:
     """The whole book as one HTML document, and its chapters in toc order."""
     config = read_config(root)
@@ -209,20 +227,6 @@ def assemble(site: Path, root: Path) -> tuple[str, list[Chapter]]:
         sheets += [s for s in page_sheets if s not in sheets and not s.split("?")[0].endswith("/print.css")]
         mathjax_config = mathjax_config or page_config
     title = str(config.get("title", "")).strip()
-    main, _, sub = title.partition(":")
-    author = str(config.get("author", "")).strip()
-    year = str(config.get("copyright", "")).strip()
-    where = (
-        f'<p>The web edition, with its animations and interactive figures: <a href="{web}">{web}</a></p>' if web else ""
-    )
-    title_page = (
-        '<section class="pdf-title-page">'
-        f'<p class="pdf-book-title">{_escape(main.strip())}</p>'
-        + (f'<p class="pdf-book-subtitle">{_escape(sub.strip())}</p>' if sub else "")
-        + f"<p>{_escape(author)}</p>{where}"
-        + (f"<p>&#169; {_escape(year)} {_escape(author)}</p>" if year else "")
-        + "</section>"
-    )
     body = "".join(f'<section class="pdf-chapter" id="{c.anchor}">{c.html}</section>' for c in chapters)
     links = "".join(f'<link rel="stylesheet" href="{s}">' for s in sheets)
     document = (
@@ -232,7 +236,7 @@ def assemble(site: Path, root: Path) -> tuple[str, list[Chapter]]:
         f"<script>{mathjax_config}</script>"
         f'<script defer src="{HOST}_static/mathjax/tex-chtml.js"></script>'
         '</head><body><main class="bd-main"><div class="bd-content"><div class="bd-article-container">'
-        f'<article class="bd-article">{title_page}{toc_html(chapters, {})}{body}</article>'
+        f'<article class="bd-article">{title_page(config, web)}{toc_html(chapters, {})}{body}</article>'
         "</div></div></main></body></html>"
     )
     return document, chapters
