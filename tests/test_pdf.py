@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from booktools.commands.pdf import anchor_of
 from booktools.core import edition, toc
+from booktools.core.pdf_document import anchor_of
 from booktools.extensions import pdf_link
 
 pytestmark = pytest.mark.build
@@ -288,7 +288,7 @@ def test_filmstrip_frames_are_the_first_the_last_and_between(tmp_path: Path, wid
     import numpy as np
     from PIL import Image
 
-    from booktools.commands.pdf import video_frames
+    from booktools.core.filmstrip import video_frames
 
     frames, total, wide = video_frames(_grey_video(tmp_path, width, 48, 7))
     assert total == 7

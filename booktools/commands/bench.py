@@ -23,8 +23,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from booktools.commands import pdf
-from booktools.core import toc, workspace
+from booktools.core import pdf, toc, workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 VIDEO = re.compile(rb'src="data:video/mp4;base64,([A-Za-z0-9+/=]+)"')
