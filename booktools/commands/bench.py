@@ -10,7 +10,7 @@ Prints a table and writes ``_build/bench.json``.
   same edits (and whether stock mode left stale output);
 * page weight: every page's HTML with the images it shows, every animation, the site without
   the theme's assets; and one animation as H.264 against ``to_jshtml()``;
-* the printed book: ``booktools.commands.pdf`` on the clean build, its time (with the load average
+* the printed book: ``booktools.core.pdf`` (what ``make pdf`` runs) on the clean build, its time (with the load average
   of the machine before it started), size and pages.
 """
 

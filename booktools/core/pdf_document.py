@@ -24,42 +24,8 @@ from booktools.core.filmstrip import filmstrip
 
 HOST = "http://book.print/"  # the site as Chromium sees it: every request is answered from the site folder
 PRINT_CSS = Path(__file__).resolve().parents[1] / "static" / "print.css"
+EDITION_CSS = Path(__file__).resolve().parents[1] / "print" / "edition.css"  # the layout on paper; not on the site
 NUMBER_WIDTH = 3  # page numbers are written into fixed-width slots, so that filling them moves nothing
-
-EDITION_CSS = """
-@page { size: A4; margin: 18mm 17mm 20mm; }
-html, body { background: #fff; }
-body { margin: 0; padding: 0; }
-.pdf-chapter { break-before: page; }
-/* The theme hides an article's first h1 in print (it prints its own title): the book keeps each. */
-.bd-main .bd-content .bd-article .pdf-chapter h1:first-of-type, .pdf-toc h1 { display: block !important; }
-.pdf-title-page { height: 230mm; display: flex; flex-direction: column; justify-content: center; break-after: page; }
-.pdf-book-title { font-size: 30pt; font-weight: 700; line-height: 1.15; margin: 0 0 0.4em; }
-.pdf-book-subtitle { font-size: 17pt; margin: 0 0 2.5em; color: #333; }
-.pdf-title-page p { margin: 0.2em 0; }
-.pdf-title-page a { white-space: nowrap; }
-.pdf-toc h1 { margin-top: 0; }
-.pdf-toc ol { list-style: none; padding-left: 0; margin: 0; }
-.pdf-toc ol ol { padding-left: 1.6em; margin-bottom: 0.35em; }
-.pdf-toc li > a { display: flex; align-items: baseline; color: #111 !important; }
-.pdf-toc .pdf-toc-chapter > a { font-weight: 600; margin-top: 0.45em; }
-.pdf-toc .pdf-toc-title { flex: 0 1 auto; }
-.pdf-toc .pdf-toc-dots { flex: 1 1 auto; border-bottom: 1px dotted #999; margin: 0 0.4em; min-width: 1em; }
-.pdf-toc .pdf-toc-page { flex: 0 0 auto; font-variant-numeric: tabular-nums; min-width: 2em; text-align: right; }
-figure.pdf-filmstrip .pdf-frames { display: grid; gap: 3mm; }
-figure.pdf-filmstrip .pdf-frame { margin: 0; text-align: center; }
-figure.pdf-filmstrip .pdf-frame img { width: 100%; height: auto; border: 1px solid #ccc; }
-figure.pdf-filmstrip .pdf-frame-label { display: block; font-size: 8pt; color: #333; margin-top: 1mm; }
-figure.pdf-filmstrip, figure.sgd-explorer { break-inside: avoid; }
-.pdf-web-edition { font-size: 0.9em; font-style: italic; }
-.bd-article a.reference.external.pdf-shows-target::after { content: none; }
-.bd-article h1 { font-size: 24pt; margin: 0 0 0.6em; }
-.bd-article h2 { font-size: 16pt; margin: 1.2em 0 0.4em; }
-.bd-article h3 { font-size: 12.5pt; margin: 1em 0 0.3em; }
-figcaption, figcaption p, .caption { color: #333 !important; }
-details.hide > summary { display: none !important; }  /* "show the code" of a folded cell: paper shows the code */
-.sd-summary-state-marker { display: none !important; }
-"""
 
 
 @dataclass
@@ -232,7 +198,7 @@ def assemble(site: Path, root: Path) -> tuple[str, list[Chapter]]:
     document = (
         '<!DOCTYPE html><html lang="en" data-theme="light" data-mode="light"><head><meta charset="utf-8">'
         f"<title>{_escape(title)}</title>{links}"
-        f"<style>{PRINT_CSS.read_text(encoding='utf-8')}\n{EDITION_CSS}</style>"
+        f"<style>{PRINT_CSS.read_text(encoding='utf-8')}\n{EDITION_CSS.read_text(encoding='utf-8')}</style>"
         f"<script>{mathjax_config}</script>"
         f'<script defer src="{HOST}_static/mathjax/tex-chtml.js"></script>'
         '</head><body><main class="bd-main"><div class="bd-content"><div class="bd-article-container">'
