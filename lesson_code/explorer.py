@@ -28,7 +28,7 @@ from torch import Tensor
 
 from lesson_code.checks import check_count, check_positive, check_regression, check_tensor, check_text, describe
 from lesson_code.losses import linear_mse
-from lesson_code.stability import hessian_linear_mse
+from lesson_code.stability import hessian_linear_mse, loss_grid
 from lesson_code.training import (
     History,
     epoch_batches,
@@ -257,11 +257,9 @@ def _still_png(x: Tensor, y: Tensor, data: dict[str, Any]) -> bytes:
     loss_ax.semilogy([v if v is not None else float("nan") for v in run["loss"]], color="C0")
     loss_ax.set(title="Loss on all the data", xlabel="step")
     view, contour = data["view"], data["contour"]
-    g1, g2 = torch.meshgrid(torch.linspace(*view["a1"], 80), torch.linspace(*view["a2"], 80), indexing="ij")
-    grid = torch.stack([g1, g2], dim=-1)  # (80, 80, 2)
-    surface = ((grid @ x.T - y) ** 2).mean(dim=-1)
+    a1, a2, surface = loss_grid(x, y, view["a1"], view["a2"], num=80)
     path_ax.contour(
-        g1.numpy(), g2.numpy(), surface.numpy(), levels=sorted(contour["levels"]), colors="0.6", linewidths=0.8
+        a1.numpy(), a2.numpy(), surface.numpy(), levels=sorted(contour["levels"]), colors="0.6", linewidths=0.8
     )
     path_ax.plot(run["a1"], run["a2"], ".-", color="C3", markersize=3)
     path_ax.set(title="Path over the loss contours", xlabel="$a_1$", ylabel="$a_2$")
