@@ -4,98 +4,30 @@ The public names are re-exported here and imported on first use (PEP 562), so th
 ``from lesson_code import make_line`` loads ``lesson_code.data`` and nothing else:
 a chapter depends only on the modules it uses, and is executed again only when one
 of those changes.
+The names are listed once, as the imports of the ``if TYPE_CHECKING:`` block below:
+type checkers and IDEs read them there, and `_EXPORTS` reads them from this file's source
+(as scientific-python's ``lazy_loader.attach_stub`` reads a stub), so the two cannot disagree.
 """
 
+import ast
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-# Each public name, and the module of lesson_code that defines it.
-_EXPORTS = {
-    "make_line": "data",
-    "linear_mse": "losses",
-    "mse": "losses",
-    "mse_grad": "losses",
-    "DivergenceError": "training",
-    "History": "training",
-    "epoch_batches": "training",
-    "gradient_descent": "training",
-    "least_squares": "training",
-    "loss_path": "training",
-    "sgd": "training",
-    "steps_per_epoch": "training",
-    "train": "training",
-    "plot_line": "plots",
-    "plot_loss": "plots",
-    "scatter_data": "plots",
-    "Movie": "animation",
-    "encode_mp4": "animation",
-    "fit_animation": "animation",
-    "race_animation": "animation",
-    "video_html": "animation",
-    "explorer_data": "explorer",
-    "explorer_html": "explorer",
-    # the shape of the loss: ch-learning-rate, ch-loss-surface
-    "best_constant_lr": "stability",
-    "condition_number": "stability",
-    "hessian_eigenvalues": "stability",
-    "hessian_linear_mse": "stability",
-    "loss_grid": "stability",
-    "max_stable_lr": "stability",
-    "heavy_ball": "momentum",
-    # update rules for train: ch-loss-surface
-    "Adam": "updates",
-    "Momentum": "updates",
-    "Plain": "updates",
-    "RMSProp": "updates",
-    "mark_point": "plots",
-    "plot_loss_contours": "plots",
-    "plot_params": "plots",
-    "plot_path": "plots",
-    # classification: ch-classification
-    "accuracy": "classification",
-    "bce_with_logits": "classification",
-    "logistic_grad": "classification",
-    "logistic_loss": "classification",
-    "make_two_classes": "classification",
-    "sigmoid": "classification",
-    "boundary_animation": "animation",
-    # networks: ch-scaling-up
-    "Digits": "networks",
-    "confusion_matrix": "networks",
-    "count_params": "networks",
-    "device": "networks",
-    "init_params": "networks",
-    "layer_shapes": "networks",
-    "load_digits_split": "networks",
-    "mlp_logits": "networks",
-    "mlp_loss": "networks",
-    "predict": "networks",
-    "softmax_cross_entropy": "networks",
-    "unflatten": "networks",
-    # generalisation: ch-generalisation
-    "EarlyStop": "generalisation",
-    "Split": "generalisation",
-    "early_stop": "generalisation",
-    "make_curve": "generalisation",
-    "poly_features": "generalisation",
-    "ridge_fit": "generalisation",
-    "ridge_grad": "generalisation",
-    "ridge_mse": "generalisation",
-    "split_indices": "generalisation",
-    # choosing the learning rate: ch-sgd
-    "excess_loss": "tuning",
-    "sgd_lr_grid": "tuning",
-    # the noise of SGD: ch-noise (schedules stay in lesson_code.schedules)
-    "batch_indices": "noise",
-    "example_gradients": "noise",
-    "gradient_covariance": "noise",
-    "minibatch_covariance": "noise",
-    "noise_ball": "noise",
-    "running_average": "noise",
-    "sample_minibatch_gradients": "noise",
-    "sgd_paths": "noise",
-}
 
+def _exports() -> dict[str, str]:
+    """Each public name and the module of lesson_code that defines it, from the ``TYPE_CHECKING`` imports."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    (block,) = (node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    return {
+        alias.asname or alias.name: statement.module.removeprefix(f"{__name__}.")
+        for statement in block.body
+        if isinstance(statement, ast.ImportFrom) and statement.module
+        for alias in statement.names
+    }
+
+
+_EXPORTS = _exports()
 __all__ = sorted(_EXPORTS)
 
 
@@ -111,7 +43,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_EXPORTS})
 
 
-if TYPE_CHECKING:  # what type checkers and IDEs see
+if TYPE_CHECKING:  # the public names, one list: what type checkers and IDEs see, and what _EXPORTS reads
     from lesson_code.animation import (
         Movie,
         boundary_animation,

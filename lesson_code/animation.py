@@ -35,12 +35,14 @@ from lesson_code.checks import (
     check_history,
     check_labels01,
     check_positive,
+    check_same_dtype,
     check_shape,
     check_tensor,
     check_text,
     describe,
 )
-from lesson_code.plots import BATCH_COLOR, SGD_COLOR, plot_line, scatter_data
+from lesson_code.classification import accuracy, boundary_points
+from lesson_code.plots import BATCH_COLOR, CLASS_COLORS, SGD_COLOR, plot_line, scatter_data
 from lesson_code.training import History
 
 # x264 settings chosen for small files that are the same byte for byte on every build.
@@ -269,22 +271,6 @@ def video_html(movie: Movie, *, alt: str, caption: str) -> HTML:
     )
 
 
-CLASS_COLORS = ("#0072B2", "#D55E00")  # Okabe-Ito blue for class 0, vermilion for class 1
-
-
-def boundary_points(w: Tensor, box: float) -> tuple[list[float], list[float]]:
-    r"""Two points of the line $w_1 x_1 + w_2 x_2 + w_3 = 0$ on the edges of the square $[-b, b]^2$.
-
-    Here $b$ is ``box``.
-    """
-    w1, w2, w3 = (float(v) for v in w)
-    if abs(w2) >= abs(w1):  # closer to horizontal: solve for x2 at x1 = -box and box
-        return [-box, box], [-(w1 * -box + w3) / w2, -(w1 * box + w3) / w2]
-    if w1 == 0.0:
-        return [], []  # w = 0: every point is on the boundary, no line to draw
-    return [-(w2 * -box + w3) / w1, -(w2 * box + w3) / w1], [-box, box]
-
-
 def _update_boundary(
     frame: int,
     *,
@@ -297,8 +283,7 @@ def _update_boundary(
 ) -> tuple[Artist, ...]:
     w = history.params[frame]
     line.set_data(*boundary_points(w, box))
-    correct = float(((x @ w > 0).float() == y).float().mean())
-    label.set_text(f"step {frame}: {100 * correct:.0f}% right")
+    label.set_text(f"step {frame}: {100 * accuracy(w, x, y):.0f}% right")
     return line, label
 
 
@@ -321,6 +306,8 @@ def boundary_animation(
     check_shape("y", y, (len(x),), f" to match x of shape {tuple(x.shape)}")
     check_labels01("y", y)
     check_history("history", history, 3, " (w1, w2, w3 of the boundary w1 x1 + w2 x2 + w3 = 0)")
+    check_tensor("history.params", history.params)  # each frame's accuracy needs finite weights
+    check_same_dtype("history.params", history.params, "x", x)
     check_count("every", every, 1)
     check_count("fps", fps, 1)
     box = check_positive("box", box)

@@ -1,4 +1,5 @@
-"""Two classes of points, the sigmoid, and the binary cross-entropy of logistic regression.
+"""Two classes of points, the sigmoid, the binary cross-entropy of logistic regression,
+its accuracy and its decision boundary.
 
 Taught in {ref}`ch-classification`.
 """
@@ -97,3 +98,19 @@ def accuracy(w: Tensor, x: Tensor, y: Tensor) -> float:
     check_regression(x, y, w, a_name="w", same_dtype=True)
     check_labels01("y", y)
     return float(((x @ w > 0).float() == y).float().mean())
+
+
+def boundary_points(w: Tensor, box: float) -> tuple[list[float], list[float]]:
+    r"""Two points of the decision boundary $w_1 x_1 + w_2 x_2 + w_3 = 0$, where it meets the lines
+    of two opposite sides of the square $[-b, b]^2$, with $b$ = ``box``.
+
+    A line closer to horizontal ($|w_2| \ge |w_1|$) is cut at $x_1 = \pm b$, a steeper
+    one at $x_2 = \pm b$; drawn between them in axes limited to the square, it crosses the whole square.
+    Returns the $x_1$ and the $x_2$ of the two points, or two empty lists if $w_1 = w_2 = 0$ (no line).
+    """
+    w1, w2, w3 = (float(v) for v in w)
+    if w1 == 0.0 and w2 == 0.0:
+        return [], []  # the logit is the constant w3: no boundary to draw
+    if abs(w2) >= abs(w1):  # closer to horizontal: solve for x2 at x1 = -box and box
+        return [-box, box], [-(w1 * -box + w3) / w2, -(w1 * box + w3) / w2]
+    return [-(w2 * -box + w3) / w1, -(w2 * box + w3) / w1], [-box, box]

@@ -28,6 +28,7 @@ from torch import Tensor
 
 from lesson_code.checks import check_count, check_positive, check_regression, check_tensor, check_text, describe
 from lesson_code.losses import linear_mse
+from lesson_code.stability import hessian_linear_mse, loss_grid
 from lesson_code.training import (
     History,
     epoch_batches,
@@ -104,7 +105,7 @@ def _first_batches(n: int, batch_size: int, steps: int, seed: int) -> list[Tenso
 
 
 def _contour(x: Tensor, y: Tensor, a0: Tensor) -> dict[str, Any]:
-    r"""The loss as a quadratic: $L(a) = L^* + (a - a^*)^\top A (a - a^*)$ with $A = X^\top X / n$.
+    r"""The loss as a quadratic: $L(a) = L^* + (a - a^*)^\top A (a - a^*)$ with $A = H / 2 = X^\top X / n$.
 
     Its contour line at level $L^* + r^2$ is the ellipse $a^* + r A^{-1/2} (\cos t, \sin t)$:
     the page draws the ellipses from the centre $a^*$, the matrix $A^{-1/2}$ and the levels.
@@ -112,9 +113,8 @@ def _contour(x: Tensor, y: Tensor, a0: Tensor) -> dict[str, Any]:
     x64, y64 = x.double(), y.double()
     best = least_squares(x64, y64)
     floor = float(linear_mse(best, x64, y64))
-    hessian_half = x64.T @ x64 / len(y64)  # A: half the Hessian of L
-    eigenvalues, eigenvectors = torch.linalg.eigh(hessian_half)
-    inverse_root = eigenvectors @ torch.diag(eigenvalues.rsqrt()) @ eigenvectors.T  # A^{-1/2}
+    curvatures, directions = torch.linalg.eigh(hessian_linear_mse(x64))  # the eigenvalues of H = 2A
+    inverse_root = directions @ torch.diag((curvatures / 2).rsqrt()) @ directions.T  # A^{-1/2}
     start = float(linear_mse(a0.double(), x64, y64)) - floor
     levels = [floor + start * 2.0**k for k in range(-7, 3)]
     return {
@@ -257,11 +257,9 @@ def _still_png(x: Tensor, y: Tensor, data: dict[str, Any]) -> bytes:
     loss_ax.semilogy([v if v is not None else float("nan") for v in run["loss"]], color="C0")
     loss_ax.set(title="Loss on all the data", xlabel="step")
     view, contour = data["view"], data["contour"]
-    g1, g2 = torch.meshgrid(torch.linspace(*view["a1"], 80), torch.linspace(*view["a2"], 80), indexing="ij")
-    grid = torch.stack([g1, g2], dim=-1)  # (80, 80, 2)
-    surface = ((grid @ x.T - y) ** 2).mean(dim=-1)
+    a1, a2, surface = loss_grid(x, y, view["a1"], view["a2"], num=80)
     path_ax.contour(
-        g1.numpy(), g2.numpy(), surface.numpy(), levels=sorted(contour["levels"]), colors="0.6", linewidths=0.8
+        a1.numpy(), a2.numpy(), surface.numpy(), levels=sorted(contour["levels"]), colors="0.6", linewidths=0.8
     )
     path_ax.plot(run["a1"], run["a2"], ".-", color="C3", markersize=3)
     path_ax.set(title="Path over the loss contours", xlabel="$a_1$", ylabel="$a_2$")
@@ -277,20 +275,16 @@ def explorer_html(
     x: Tensor,
     y: Tensor,
     *,
-    lrs: Sequence[float] = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0),
-    batch_sizes: Sequence[int] = (1, 10, 100),
-    seeds: Sequence[int] = (0, 1, 2),
-    steps: int = 100,
-    a0: Sequence[float] = (-1.0, 1.0),
-    initial_lr: float | None = None,
-    initial_batch_size: int | None = None,
     caption: str = (
         "Explore it yourself: choose a learning rate, a batch size and a seed, "
         "then play the run or move through its steps."
     ),
+    **grid: Any,
 ) -> HTML:
-    """An interactive explorer of the runs of `explorer_data`, as one HTML ``<figure>``.
+    """An interactive explorer of the runs of ``explorer_data(x, y, **grid)``, as one HTML ``<figure>``.
 
+    ``grid`` holds the keyword arguments of `explorer_data` (``lrs``, ``batch_sizes``, ``seeds``, ``steps``,
+    ``a0``, ``initial_lr``, ``initial_batch_size``), with its defaults.
     The runs are inline JSON (``<script type="application/json">``), so the page works
     offline and from a ``file://`` copy. The site's ``explorer.js`` draws three linked
     views (the data with the current line and mini-batch, the loss curve, the path over
@@ -299,17 +293,7 @@ def explorer_html(
     so large that data and script would exceed `BUDGET_BYTES` gzipped.
     """
     check_text("caption", caption, " (an explorer needs a caption)")
-    data = explorer_data(
-        x,
-        y,
-        lrs=lrs,
-        batch_sizes=batch_sizes,
-        seeds=seeds,
-        steps=steps,
-        a0=a0,
-        initial_lr=initial_lr,
-        initial_batch_size=initial_batch_size,
-    )
+    data = explorer_data(x, y, **grid)
     size = gzipped_size(data)
     if size > BUDGET_BYTES:
         raise ValueError(
@@ -318,10 +302,11 @@ def explorer_html(
         )
     pick = data["initial"]
     lr, batch_size = data["lrs"][pick["lr"]], data["batch_sizes"][pick["batch_size"]]
+    a1, a2 = data["a0"]
     alt = (
         f"Still picture of one run (learning rate {lr:g}, batch size {batch_size}): "
-        f"the data with the line after {steps} steps, the loss falling over the steps, "
-        f"and the path of the parameters from ({a0[0]:g}, {a0[1]:g}) across the elliptic "
+        f"the data with the line after {data['steps']} steps, the loss falling over the steps, "
+        f"and the path of the parameters from ({a1:g}, {a2:g}) across the elliptic "
         "contours of the loss towards their centre. With JavaScript the figure becomes interactive."
     )
     png = base64.b64encode(_still_png(x.float(), y.float(), data)).decode("ascii")

@@ -24,6 +24,7 @@ from lesson_code.checks import (
     check_tensor,
     describe,
 )
+from lesson_code.tuning import linear_sgd64
 
 NOISE_BALL_TOLERANCE = 0.2
 """How far (relatively) a measured noise ball may be from `noise_ball` when its assumptions hold:
@@ -164,7 +165,7 @@ def sgd_paths(x: Tensor, y: Tensor, a0: Tensor, *, lr: float | Tensor, batches: 
             f"got dtype {batches.dtype}: pass batches.long()"
         )
     check_shape("batches", batches, ("steps", "runs", "b"), ", as batch_indices makes them")
-    steps, runs, b = batches.shape
+    steps, runs, _ = batches.shape
     if batches.numel() == 0:
         raise ValueError(
             f"batches must hold at least one step of one run of one example, got shape {tuple(batches.shape)}"
@@ -187,15 +188,8 @@ def sgd_paths(x: Tensor, y: Tensor, a0: Tensor, *, lr: float | Tensor, batches: 
         )
     else:
         rates = torch.full((steps, 1, 1), check_positive("lr", lr), dtype=torch.float64)
-    xb_all, yb_all = x[batches], y[batches]  # (steps, runs, b, p), (steps, runs, b)
-    a = a0.expand(runs, -1).clone()  # (runs, p)
-    path = [a]
-    for k in range(steps):
-        xb = xb_all[k]
-        residual = (xb @ a.unsqueeze(2)).squeeze(2) - yb_all[k]  # (runs, b)
-        a = a - rates[k] * (2.0 / b) * (xb.transpose(1, 2) @ residual.unsqueeze(2)).squeeze(2)
-        path.append(a)
-    return torch.stack(path)
+    a0 = a0.expand(runs, -1)  # (runs, p)
+    return torch.stack([a0, *linear_sgd64(x, y, a0, zip(batches, rates, strict=True))])
 
 
 def noise_ball(x: Tensor, y: Tensor, *, lr: float, batch_size: int) -> float:

@@ -34,6 +34,7 @@ FIT_COLOR = "#D55E00"
 GUESS_COLOR = "#009E73"
 BATCH_COLOR = "#E69F00"
 SGD_COLOR = "#CC79A7"
+CLASS_COLORS = (DATA_COLOR, FIT_COLOR)  # blue for class 0, vermilion for class 1
 
 
 def _check_point(name: str, a: Tensor) -> Tensor:

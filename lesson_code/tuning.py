@@ -8,7 +8,7 @@ Taught in {ref}`ch-sgd`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from numbers import Real
 
 import torch
@@ -42,18 +42,38 @@ def sgd_lr_grid(
     rates = torch.as_tensor(_check_rates("lrs", lrs), dtype=torch.float64)
     check_count("batch_size", batch_size, 1, n)
     check_count("epochs", epochs, 1)
-    x64, y64 = x.double(), y.double()
-    a = params0.double().expand(len(rates), -1).clone()  # (runs, p): one parameter vector per learning rate
+    a = params0.double().expand(len(rates), -1)  # (runs, p): one parameter vector per learning rate
     per_epoch = -(-n // batch_size)
-    out = [a.clone()]
-    for step, batch in enumerate(epoch_batches(n, batch_size, epochs, seed=seed), start=1):
-        xb, yb = x64[batch], y64[batch]
-        grad = 2.0 / len(batch) * (a @ xb.T - yb) @ xb  # (runs, p): each row the gradient of its own run
-        a = a - rates[:, None] * grad
-        a[~torch.isfinite(a).all(dim=1)] = float("nan")  # diverged: stays NaN
+    rate = rates.unsqueeze(1)  # (runs, 1): each run its own rate, at every step
+    steps = linear_sgd64(
+        x, y, a, ((batch.unsqueeze(0), rate) for batch in epoch_batches(n, batch_size, epochs, seed=seed))
+    )
+    diverged = torch.zeros(len(rates), dtype=torch.bool)
+    out = [a]
+    for step, a in enumerate(steps, start=1):
+        diverged |= ~torch.isfinite(a).all(dim=1)  # diverged: NaN from there on
         if step % per_epoch == 0:
-            out.append(a.clone())
+            out.append(a.masked_fill(diverged.unsqueeze(1), float("nan")))
     return torch.stack(out)
+
+
+def linear_sgd64(x: Tensor, y: Tensor, a0: Tensor, steps: Iterable[tuple[Tensor, Tensor]]) -> Iterator[Tensor]:
+    r"""The loop of `sgd_lr_grid` and `sgd_paths`: mini-batch SGD on $L(a) = \frac{1}{n}\lVert X a - y\rVert^2$
+    for several runs at once, in float64, with the gradient written out.
+
+    Step $k$ of run $r$ is $a_r \leftarrow a_r - \eta_{k,r} \frac{2}{b} X_B^\top (X_B a_r - y_B)$, where $B$ is row
+    $r$ of ``batch`` and $\eta_{k,r}$ row $r$ of ``rate`` in the $k$-th item ``(batch, rate)`` of ``steps``:
+    ``batch`` is a ``(runs, b)`` (or ``(1, b)``, the same batch for every run) tensor of example indices,
+    ``rate`` is ``(runs, 1)`` or ``(1, 1)``.
+    ``a0`` is ``(runs, p)``. Yields the parameters ``(runs, p)`` after each step. The arguments are not checked:
+    the two functions that call it check theirs.
+    """
+    x, y, a = x.double(), y.double(), a0.double()
+    for batch, rate in steps:
+        xb = x[batch].expand(len(a), -1, -1)  # (runs, b, p)
+        residual = (xb @ a.unsqueeze(2)).squeeze(2) - y[batch]  # (runs, b)
+        a = a - rate * (2.0 / batch.shape[1]) * (xb.transpose(1, 2) @ residual.unsqueeze(2)).squeeze(2)
+        yield a
 
 
 def _check_rates(name: str, value: object) -> list[float]:

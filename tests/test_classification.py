@@ -17,6 +17,7 @@ from lesson_code import (
     sgd,
     sigmoid,
 )
+from lesson_code.classification import boundary_points
 
 
 def test_two_classes_are_balanced_and_reproducible():
@@ -104,15 +105,31 @@ def test_bad_input_is_refused():
         make_two_classes(10, spread=0.0)
 
 
-def test_boundary_points_lie_on_the_decision_line():
-    from lesson_code.animation import boundary_points
-
-    for w in (torch.tensor([1.0, 2.0, -0.5]), torch.tensor([3.0, 0.2, 1.0]), torch.tensor([0.0, 1.0, 0.0])):
-        xs, ys = boundary_points(w, 4.0)
-        assert len(xs) == 2
+def test_boundary_points_lie_on_the_decision_line_and_on_the_sides_of_the_box():
+    box = 4.0
+    for w in (
+        torch.tensor([1.0, 2.0, -0.5]),  # closer to horizontal: cut at x1 = -4 and 4
+        torch.tensor([3.0, 0.2, 1.0]),  # steep: cut at x2 = -4 and 4
+        torch.tensor([0.0, 1.0, 0.0]),  # horizontal
+        torch.tensor([-1.0, 0.0, 2.0]),  # vertical
+        torch.tensor([1.0, -1.0, 0.5]),  # the diagonal tie
+    ):
+        xs, ys = boundary_points(w, box)
+        assert len(xs) == len(ys) == 2
         for x1, x2 in zip(xs, ys, strict=True):
             assert float(w[0]) * x1 + float(w[1]) * x2 + float(w[2]) == pytest.approx(0.0, abs=1e-9)
-            assert abs(x1) == pytest.approx(4.0) or abs(x2) == pytest.approx(4.0)  # on the edge of the box
+        # the two points lie on opposite sides of the box: x1 = -b and b, or x2 = -b and b, those the line
+        # crosses less steeply, so that the other coordinate changes by at most 2b between them
+        assert sorted(xs) == [-box, box] or sorted(ys) == [-box, box]
+        if sorted(xs) == [-box, box]:
+            assert abs(ys[1] - ys[0]) <= 2 * box + 1e-9
+        else:
+            assert abs(xs[1] - xs[0]) <= 2 * box + 1e-9
+
+
+def test_a_constant_logit_has_no_boundary():
+    assert boundary_points(torch.tensor([0.0, 0.0, 1.0]), 4.0) == ([], [])
+    assert boundary_points(torch.tensor([0.0, 0.0, 0.0]), 4.0) == ([], [])
 
 
 def test_boundary_animation_has_a_frame_per_step_and_encodes():
@@ -127,6 +144,8 @@ def test_boundary_animation_has_a_frame_per_step_and_encodes():
     w = run.final
     for x1, x2 in zip(*line.get_data(), strict=True):
         assert float(w[0]) * x1 + float(w[1]) * x2 + float(w[2]) == pytest.approx(0.0, abs=1e-4)
+    right = int(((torch.sigmoid(x @ w) > 0.5).float() == y).sum())  # predicted probability above one half
+    assert movie.moving[1].get_text() == f"step {run.steps}: {round(100 * right / len(y))}% right"
     assert encode_mp4(movie)[4:8] == b"ftyp"  # an MP4 file
     with pytest.raises(ValueError, match=r"\(n, 3\)"):
         boundary_animation(x[:, :2], y, run)

@@ -8,9 +8,20 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from booktools.core.dependencies import fingerprint, imported_modules, module_closure
+from booktools.core.dependencies import fingerprint, imported_modules, module_closure, package_exports
 
 PACKAGES = ("pkg",)
+
+
+# The names are listed once, as imports for type checkers; __getattr__ imports each on first use.
+LAZY_INIT = """from importlib import import_module
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    from pkg.a import fa
+    from pkg.b import fb
+def __getattr__(name):
+    return getattr(import_module({"fa": "pkg.a", "fb": "pkg.b"}[name]), name)
+"""
 
 
 @pytest.fixture
@@ -18,10 +29,7 @@ def tree(tmp_path: Path) -> Path:
     """A lazily importing package like lesson_code: a, b (imports c), c; and an eager one."""
     pkg = tmp_path / "pkg"
     pkg.mkdir()
-    (pkg / "__init__.py").write_text(
-        'from typing import TYPE_CHECKING\n_EXPORTS = {"fa": "a", "fb": "b"}\n'
-        "if TYPE_CHECKING:\n    from pkg.a import fa\n    from pkg.b import fb\n"
-    )
+    (pkg / "__init__.py").write_text(LAZY_INIT)
     (pkg / "a.py").write_text("def fa(): return 1\n")
     (pkg / "b.py").write_text("from pkg.c import fc\ndef fb(): return fc()\n")
     (pkg / "c.py").write_text("def fc(): return 2\n")
@@ -60,6 +68,23 @@ def test_an_eager_package_depends_on_every_module_beside_it(tree):
 
 def test_other_packages_and_magics_are_ignored(tree):
     assert closure("import torch\nfrom matplotlib import pyplot", tree) == []
+
+
+def test_a_lazy_package_lists_its_names_as_type_checking_imports(tmp_path):
+    init = tmp_path / "pkg" / "__init__.py"
+    init.parent.mkdir()
+    init.write_text(LAZY_INIT.replace("from pkg.b import fb", "from .b import fb as gb\n    from typing import Any"))
+    assert package_exports(init) == {"fa": "a", "gb": "b"}  # Any comes from elsewhere: not a name of pkg
+    init.write_text(LAZY_INIT.split("def __getattr__")[0])  # no __getattr__: the imports are for annotations
+    assert package_exports(init) is None
+
+
+def test_the_build_reads_lesson_code_s_names_as_lesson_code_does():
+    import lesson_code
+
+    exports = package_exports(Path(lesson_code.__file__))
+    assert exports == lesson_code._EXPORTS
+    assert exports["make_line"] == "data" and exports["boundary_animation"] == "animation"
 
 
 class Notebook:

@@ -195,6 +195,14 @@ def test_initial_settings(line, embedded):
     assert chosen["batch_sizes"][chosen["initial"]["batch_size"]] == 100
 
 
+def test_the_page_holds_the_data_of_its_settings_and_says_them_in_the_alt_text(line, embedded, page_html):
+    assert embedded == json.loads(json.dumps(explorer_data(*line, **GRID)))  # every setting reaches explorer_data
+    (alt,) = re.findall(r'alt="([^"]*)"', page_html)
+    assert "learning rate 0.1, batch size 10" in alt and "after 100 steps" in alt and "from (-1, 1)" in alt
+    with pytest.raises(TypeError, match="'lr'"):  # a misspelt setting is refused, not ignored
+        explorer_html(*line, lr=0.1)
+
+
 def test_grid_over_budget_is_refused(line):
     x, y = line
     with pytest.raises(ValueError, match="over the budget of 60000"):

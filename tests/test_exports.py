@@ -1,44 +1,45 @@
-"""lesson_code's public names: the lazy table and the imports type checkers read say the same thing."""
+"""lesson_code's public names: each resolves to what its module defines, and loads only that module."""
 
 from __future__ import annotations
 
-import ast
 import importlib
+import json
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import lesson_code
 
-INIT = Path(lesson_code.__file__)
+ROOT = Path(lesson_code.__file__).parents[1]
 
 
-def _type_checking_imports() -> dict[str, str]:
-    """``name -> module`` from the ``if TYPE_CHECKING:`` block of ``lesson_code/__init__.py``."""
-    tree = ast.parse(INIT.read_text(encoding="utf-8"))
-    found: dict[str, str] = {}
-    for node in tree.body:
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
-            for statement in node.body:
-                assert isinstance(statement, ast.ImportFrom), "the TYPE_CHECKING block holds only imports"
-                module = statement.module.removeprefix("lesson_code.")
-                for alias in statement.names:
-                    found[alias.asname or alias.name] = module
-    return found
-
-
-def test_the_lazy_table_and_the_type_checking_imports_agree():
-    table = dict(lesson_code._EXPORTS)
-    imports = _type_checking_imports()
-    assert imports, "no TYPE_CHECKING block found in lesson_code/__init__.py"
-    only_table = {name: module for name, module in table.items() if imports.get(name) != module}
-    only_imports = {name: module for name, module in imports.items() if table.get(name) != module}
-    assert not only_table and not only_imports, (
-        f"lesson_code/__init__.py: add these to the TYPE_CHECKING imports: {only_table}; "
-        f"add these to _EXPORTS: {only_imports}"
-    )
-
-
-def test_every_exported_name_exists_where_the_table_says():
+def test_every_exported_name_is_the_object_its_module_defines():
+    assert lesson_code._EXPORTS, "no names read from the TYPE_CHECKING imports of lesson_code/__init__.py"
     for name, module in lesson_code._EXPORTS.items():
-        assert hasattr(importlib.import_module(f"lesson_code.{module}"), name), f"lesson_code.{module} has no {name}"
-        assert getattr(lesson_code, name) is getattr(importlib.import_module(f"lesson_code.{module}"), name)
-    assert sorted(lesson_code.__all__) == sorted(lesson_code._EXPORTS)
+        defined = importlib.import_module(f"lesson_code.{module}")
+        assert hasattr(defined, name), f"lesson_code.{module} has no {name}"
+        assert getattr(lesson_code, name) is getattr(defined, name)
+
+
+def test_all_and_dir_list_every_name():
+    assert lesson_code.__all__ == sorted(lesson_code._EXPORTS)
+    assert set(lesson_code.__all__) <= set(dir(lesson_code))
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="make_lines"):
+        lesson_code.make_lines  # noqa: B018
+
+
+def test_a_name_loads_its_module_and_nothing_heavier():
+    probe = (
+        "import json, sys\n"
+        "from lesson_code import make_line\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('lesson_code') or m == 'torch')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    loaded = json.loads(done.stdout)
+    assert "lesson_code.data" in loaded
+    assert not {"lesson_code.animation", "lesson_code.networks", "lesson_code.explorer"} & set(loaded), loaded

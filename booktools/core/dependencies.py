@@ -71,11 +71,26 @@ def module_file(name: str, root: Path) -> Path | None:
 
 
 def package_exports(init: Path) -> dict[str, str] | None:
-    """The ``_EXPORTS`` table of a lazily importing package (name -> submodule), if it has one."""
-    for node in ast.parse(init.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_EXPORTS" for t in node.targets):
-            return ast.literal_eval(node.value)
-    return None
+    """The public names of a lazily importing package (name -> submodule), if it is one.
+
+    Such a package defines a module ``__getattr__`` (PEP 562) and lists its names once, as the imports
+    of its ``if TYPE_CHECKING:`` block (``from package.module import name``), to be imported on first use.
+    Any other package is eager: ``None``.
+    """
+    body = ast.parse(init.read_text(encoding="utf-8")).body
+    if not any(isinstance(node, ast.FunctionDef) and node.name == "__getattr__" for node in body):
+        return None
+    prefix = f"{init.parent.name}."
+    exports: dict[str, str] = {}
+    for node in body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for statement in node.body:
+                if isinstance(statement, ast.ImportFrom) and statement.module:
+                    if statement.level == 0 and not statement.module.startswith(prefix):
+                        continue  # a name from elsewhere, for annotations only
+                    module = statement.module if statement.level else statement.module.removeprefix(prefix)
+                    exports.update((alias.asname or alias.name, module) for alias in statement.names)
+    return exports
 
 
 def _submodules(package: str, init: Path) -> list[str]:
