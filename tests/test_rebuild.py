@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from booktools.core import toc, workspace
+from booktools.core import search_index, toc, workspace
 
 pytestmark = [pytest.mark.build, pytest.mark.slow]
 
@@ -123,6 +123,26 @@ def test_lesson_code_edit_executes_its_dependants_alone_and_changes_the_site(cop
     assert result.stock_executed == 0
     videos_after = site_videos(copy)
     assert len(videos_after) == len(videos_before) > 0 and not videos_after & videos_before, "a video is stale"
+
+
+def test_search_keeps_every_page_s_index_entries_through_incremental_builds(site, root, tmp_path):
+    """A changed setting re-reads every page; a later build that writes one page again must keep the
+    other pages' index entries (the glossary's terms) in the search, as a clean build has them."""
+    copy = workspace.copy_book(root, tmp_path / "book", with_build=True)
+    config = copy / "_config.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "    nitpicky: true\n" in text, "_config.yml changed: update where this test adds a setting"
+    config.write_text(
+        text.replace("    nitpicky: true\n", '    nitpicky: true\n    rst_epilog: ".. |x| replace:: x"\n')
+    )
+    for step in ("a changed setting", "a changed chapter"):
+        if step == "a changed chapter":
+            workspace.edit_first_code_cell(copy / "book" / "regression.md", "n_checked = 1  # added by the test")
+        result = workspace.build(copy)
+        assert result.returncode == 0, result.output[-4000:]
+        entries = search_index.read_frozen(copy / "_build" / "html" / "searchindex.js")["indexentries"]
+        expected = search_index.read_frozen(site / "searchindex.js")["indexentries"]
+        assert expected and set(entries) == set(expected), f"after {step}, lost: {sorted(set(expected) - set(entries))}"
 
 
 def test_lock_file_edit_executes_every_chapter_with_code(second_execution):
