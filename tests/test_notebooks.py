@@ -11,11 +11,11 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from checkout import ROOT
 from nbclient import NotebookClient
 
 from booktools.core import notebooks, toc
 
-ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)]
 
 

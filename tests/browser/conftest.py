@@ -24,10 +24,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from checkout import ROOT
 
 from booktools.core import toc
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",

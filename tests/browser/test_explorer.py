@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from checkout import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -181,7 +182,7 @@ def test_a_grid_of_full_batches_shows_no_batch_or_seed_slider(open_page, tmp_pat
     """The page script on a chapter's smaller grid: full-batch gradient descent only."""
     from lesson_code import explorer_html, make_line
 
-    static = Path(__file__).resolve().parents[2] / "lesson_code" / "static"
+    static = ROOT / "lesson_code" / "static"
     figure = explorer_html(
         *make_line(), lrs=(0.1, 0.3, 3.0), batch_sizes=(100,), seeds=(0,), steps=30, initial_lr=0.1
     ).data
