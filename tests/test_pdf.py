@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from checkout import ROOT
+from pages import article
 
 from booktools.core import edition, toc
 from booktools.core.pdf_document import anchor_of
@@ -27,7 +29,6 @@ from booktools.extensions import pdf_link
 
 pytestmark = pytest.mark.build
 
-ROOT = Path(__file__).resolve().parents[1]
 BUDGET_BYTES = 15_000_000
 FILMSTRIP_NOTE = "An animation in the web edition, here as a filmstrip."
 EXPLORER_NOTE = "The web edition has the interactive version of this figure:"
@@ -37,11 +38,6 @@ RAW = ("$", "\\frac", "\\(", "\\[", "\\begin", "{glue:text}", "{glue}", ":::", "
 def squash(text: str) -> str:
     """Text as a reader reads it: ligatures (the "fi" of some fonts) as letters, any run of spaces as one."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
-
-
-def article(site: Path, docname: str) -> BeautifulSoup:
-    html = (site / f"{docname}.html").read_text(encoding="utf-8")
-    return BeautifulSoup(html, "html.parser").select_one("article.bd-article")
 
 
 @dataclass
