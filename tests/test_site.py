@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import torch
+from chapters import with_video
+from checkout import ROOT
 from pages import article, number_after, page, prose, videos
 
 pytestmark = pytest.mark.build
@@ -44,9 +46,17 @@ def test_every_page_with_code_has_a_figure(site, docnames):
             assert body.find("img") or body.find("video"), f"{docname} runs code but shows no figure"
 
 
-@pytest.mark.parametrize("docname", ["book/gradient-descent", "book/sgd"])
-def test_the_training_chapters_embed_a_video(site, docname):
+@pytest.mark.parametrize("docname", with_video(ROOT))
+def test_the_chapters_whose_code_shows_a_video_embed_one(site, docname):
     assert videos(site, docname), f"{docname} has no <video>"
+
+
+def test_the_pages_with_a_video_are_those_whose_code_shows_one(site, docnames):
+    """The browser's video tests run on ``with_video``'s pages, read from the sources: they must be the built ones."""
+    expected = with_video(ROOT)
+    assert expected, "no chapter's code calls video_html: the browser's video tests would run on no page"
+    shown = [docname for docname in docnames if videos(site, docname)]
+    assert shown == expected, f"pages with a <video>: {shown}; pages whose code calls video_html: {expected}"
 
 
 def test_every_video_is_h264_with_controls_and_a_text_alternative(site, docnames):

@@ -6,7 +6,9 @@ per chapter and context, loaded once and shared by the tests that only read it.
 ``docname`` is a session-scoped parameter, so pytest runs all the tests of one chapter
 (across modules) together and only one chapter's pages are open at a time.
 
-Every page of ``_toc.yml`` is tested: a new chapter needs no new test code.
+Every page of ``_toc.yml`` is tested: a new chapter needs no new test code. A test meant for some
+pages only names them with ``@pytest.mark.pages(names)`` (a list from ``chapters.py``), so that it
+runs on those pages and is not skipped on the others.
 
 Without Chromium or Playwright the tests skip with one message, unless they are
 required (``BOOK_REQUIRE_BROWSER=1``, as ``.ci/run`` sets, or ``CI`` set): then they fail.
@@ -58,10 +60,15 @@ def browser_required() -> bool:
     return os.environ.get("BOOK_REQUIRE_BROWSER") == "1" or bool(os.environ.get("CI"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pages(names): run the test on these pages of the toc, not on every page")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each test that takes ``docname`` once per page of the toc, all tests of a page together."""
+    """Run each test that takes ``docname`` once per page of the toc (or of its ``pages`` mark), a page's together."""
     if "docname" in metafunc.fixturenames:
-        names = toc.docnames(ROOT)
+        marked = metafunc.definition.get_closest_marker("pages")
+        names = list(marked.args[0]) if marked else toc.docnames(ROOT)
         metafunc.parametrize("docname", names, ids=names, scope="session")
 
 
