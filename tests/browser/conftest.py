@@ -188,36 +188,24 @@ def page_path(docname: str) -> str:
     return f"{docname}.html"
 
 
-def _visit(contexts, server, docname: str, view: str) -> Iterator[Visit]:
-    visit = open_page(contexts[view], server, page_path(docname))
-    yield visit
-    visit.page.close()
+def _loaded_in(view: str):
+    """The session fixture named ``view``: the page of the current ``docname``, loaded once in that view."""
+
+    @pytest.fixture(scope="session", name=view)
+    def loaded(contexts, server, docname) -> Iterator[Visit]:
+        visit = open_page(contexts[view], server, page_path(docname))
+        yield visit
+        visit.page.close()
+
+    return loaded
 
 
 # One loaded page per chapter and view; the tests that use them only read them.
-@pytest.fixture(scope="session")
-def desktop_light(contexts, server, docname) -> Iterator[Visit]:
-    yield from _visit(contexts, server, docname, "desktop_light")
-
-
-@pytest.fixture(scope="session")
-def desktop_dark(contexts, server, docname) -> Iterator[Visit]:
-    yield from _visit(contexts, server, docname, "desktop_dark")
-
-
-@pytest.fixture(scope="session")
-def phone_light(contexts, server, docname) -> Iterator[Visit]:
-    yield from _visit(contexts, server, docname, "phone_light")
-
-
-@pytest.fixture(scope="session")
-def phone_dark(contexts, server, docname) -> Iterator[Visit]:
-    yield from _visit(contexts, server, docname, "phone_dark")
-
-
-@pytest.fixture(scope="session")
-def reduced_motion(contexts, server, docname) -> Iterator[Visit]:
-    yield from _visit(contexts, server, docname, "reduced_motion")
+desktop_light = _loaded_in("desktop_light")
+desktop_dark = _loaded_in("desktop_dark")
+phone_light = _loaded_in("phone_light")
+phone_dark = _loaded_in("phone_dark")
+reduced_motion = _loaded_in("reduced_motion")
 
 
 @pytest.fixture(scope="session")
