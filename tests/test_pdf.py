@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import chromium
 import pytest
 from bs4 import BeautifulSoup
 from checkout import ROOT
@@ -56,10 +57,6 @@ class Printed:
         return squash(" ".join(self.texts[start - 1 : end - 1]))
 
 
-def _required() -> bool:
-    return os.environ.get("BOOK_REQUIRE_BROWSER") == "1" or bool(os.environ.get("CI"))
-
-
 @pytest.fixture(scope="session")
 def printed(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
     from pypdf import PdfReader
@@ -70,15 +67,9 @@ def printed(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
     else:
         from booktools.commands import pdf
 
-        reason = None
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "Playwright for Python is not installed"
-        if reason is None and not pdf.CHROMIUM.is_file():
-            reason = f"no Chromium at {pdf.CHROMIUM}"
+        reason = chromium.missing(pdf.CHROMIUM)
         if reason:
-            if _required():
+            if chromium.required():
                 pytest.fail(f"the PDF tests are required here but {reason}", pytrace=False)
             pytest.skip(f"cannot print the book: {reason}")
         out = tmp_path_factory.mktemp("pdf")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import chromium
 import pytest
 from checkout import ROOT
 
@@ -56,10 +57,6 @@ VIEWS = {
 _skip_reason: list[str] = []
 
 
-def browser_required() -> bool:
-    return os.environ.get("BOOK_REQUIRE_BROWSER") == "1" or bool(os.environ.get("CI"))
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pages(names): run the test on these pages of the toc, not on every page")
 
@@ -81,7 +78,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
 
 
 def _unavailable(reason: str) -> None:
-    if browser_required():
+    if chromium.required():
         pytest.fail(f"browser tests are required here but {reason}; {HOW_TO_ENABLE}", pytrace=False)
     if not _skip_reason:
         _skip_reason.append(reason)
@@ -92,19 +89,18 @@ def _unavailable(reason: str) -> None:
 def browser() -> Iterator[object]:
     if _skip_reason:
         _unavailable(_skip_reason[0])
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError:
-        _unavailable("Playwright for Python is not installed")
-    if not CHROMIUM.is_file():
-        _unavailable(f"no Chromium at {CHROMIUM}")
+    reason = chromium.missing(CHROMIUM)
+    if reason:
+        _unavailable(reason)
+    from playwright.sync_api import Error, sync_playwright
+
     with sync_playwright() as playwright:
         try:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         except Error as error:
             _unavailable(f"Chromium at {CHROMIUM} does not start ({str(error).splitlines()[0]})")
-        yield chromium
-        chromium.close()
+        yield launched
+        launched.close()
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
