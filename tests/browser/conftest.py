@@ -222,3 +222,18 @@ def open_site_page(contexts, server):
     yield opener
     for visit in opened:
         visit.page.close()
+
+
+@pytest.fixture
+def open_in_new_context(browser):
+    """``open_in_new_context(url, **options)``: ``url`` loaded in a fresh context of its own, the desktop light
+    view with Playwright's context ``options`` added, for a test that changes how the page is seen; closed after it."""
+    made: list[object] = []
+
+    def opener(url: str, **options: object) -> Visit:
+        made.append(browser.new_context(**{**VIEWS["desktop_light"], **options}))
+        return open_page(made[-1], url, "")
+
+    yield opener
+    for context in made:
+        context.close()
