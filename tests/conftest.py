@@ -9,15 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from checkout import ROOT, strict_build
 
-from booktools.core import strict, toc, workspace
+from booktools.core import toc, workspace
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 # booktools is not installed (only lesson_code is): the tests' subprocesses import it from the checkout.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
@@ -37,13 +35,7 @@ def clean_build(root: Path) -> subprocess.CompletedProcess:
     build = root / "_build"
     for name in ("html", ".doctrees", ".jupyter_cache", "jupyter_execute"):
         shutil.rmtree(build / name, ignore_errors=True)
-    return subprocess.run(
-        strict.command(root),
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return strict_build(root)
 
 
 @pytest.fixture(scope="session")

@@ -6,17 +6,14 @@ pages, so that a build is short and depends on no other chapter.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from booktools.commands.new_chapter import new_chapter
-from booktools.core import strict, workspace
+from checkout import ROOT, strict_build
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from booktools.commands.new_chapter import new_chapter
+from booktools.core import workspace
 
 INTRO = """\
 (ch-intro)=
@@ -56,15 +53,7 @@ def make(path: Path, titles: list[str]) -> dict[str, Path]:
 
 def build(path: Path, **extra_env: str) -> subprocess.CompletedProcess:
     """A strict build of the copy, as ``make book`` runs it; kernels import the copy's lesson_code."""
-    env = {**os.environ, "PYTHONPATH": str(path), "BOOK_WORKERS": "2", **extra_env}
-    return subprocess.run(
-        strict.command(path),
-        cwd=path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return strict_build(path, PYTHONPATH=str(path), BOOK_WORKERS="2", **extra_env)
 
 
 def replace(path: Path, old: str, new: str) -> None:

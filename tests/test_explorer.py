@@ -11,12 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from checkout import ROOT
 
 from booktools.extensions import explorer as ext
 from lesson_code import epoch_batches, explorer_data, explorer_html, gradient_descent, make_line, train
 from lesson_code.losses import linear_mse
 
-ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "lesson_code" / "static" / "explorer.js"  # package data of lesson_code
 DATA = re.compile(r'<script type="application/json" class="sgd-explorer-data">(.*?)</script>', re.DOTALL)
 # The grid the book shows (book/explorer.md).

@@ -6,13 +6,11 @@ import importlib
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from checkout import ROOT
 
 import lesson_code
-
-ROOT = Path(lesson_code.__file__).parents[1]
 
 
 def test_every_exported_name_is_the_object_its_module_defines():

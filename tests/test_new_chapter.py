@@ -17,11 +17,11 @@ from pathlib import Path
 import minibook
 import pytest
 from bs4 import BeautifulSoup
+from checkout import ROOT
 
 from booktools.commands.new_chapter import MAX_SLUG, ChapterError, add_to_toc, new_chapter, slugify
 from booktools.core import chapter_rules, toc
 
-ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # Titles that a shell or make would read as code, or MyST as markup, if they were pasted into either.
 HOSTILE = [

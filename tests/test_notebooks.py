@@ -11,25 +11,13 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from chapters import code_cells_of
+from checkout import ROOT
 from nbclient import NotebookClient
 
 from booktools.core import notebooks, toc
 
-ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)]
-
-
-def code_cells_of(markdown: str) -> list[str]:
-    """The sources of the ```{code-cell} blocks, read here without myst-nb: options and fences dropped."""
-    cells = []
-    for block in re.findall(r"^```\{code-cell\}[^\n]*\n(.*?)^```$", markdown, flags=re.MULTILINE | re.DOTALL):
-        lines = block.splitlines()
-        if lines and lines[0] == "---":
-            lines = lines[lines.index("---", 1) + 1 :]
-        while lines and lines[0].startswith(":"):
-            lines = lines[1:]
-        cells.append("\n".join(lines).strip())
-    return cells
 
 
 def repository() -> tuple[str, str]:

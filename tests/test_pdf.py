@@ -18,8 +18,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import chromium
 import pytest
 from bs4 import BeautifulSoup
+from checkout import ROOT
+from pages import article
 
 from booktools.core import edition, toc
 from booktools.core.pdf_document import anchor_of
@@ -27,7 +30,6 @@ from booktools.extensions import pdf_link
 
 pytestmark = pytest.mark.build
 
-ROOT = Path(__file__).resolve().parents[1]
 BUDGET_BYTES = 15_000_000
 FILMSTRIP_NOTE = "An animation in the web edition, here as a filmstrip."
 EXPLORER_NOTE = "The web edition has the interactive version of this figure:"
@@ -37,11 +39,6 @@ RAW = ("$", "\\frac", "\\(", "\\[", "\\begin", "{glue:text}", "{glue}", ":::", "
 def squash(text: str) -> str:
     """Text as a reader reads it: ligatures (the "fi" of some fonts) as letters, any run of spaces as one."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
-
-
-def article(site: Path, docname: str) -> BeautifulSoup:
-    html = (site / f"{docname}.html").read_text(encoding="utf-8")
-    return BeautifulSoup(html, "html.parser").select_one("article.bd-article")
 
 
 @dataclass
@@ -60,10 +57,6 @@ class Printed:
         return squash(" ".join(self.texts[start - 1 : end - 1]))
 
 
-def _required() -> bool:
-    return os.environ.get("BOOK_REQUIRE_BROWSER") == "1" or bool(os.environ.get("CI"))
-
-
 @pytest.fixture(scope="session")
 def printed(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
     from pypdf import PdfReader
@@ -74,15 +67,9 @@ def printed(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
     else:
         from booktools.commands import pdf
 
-        reason = None
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "Playwright for Python is not installed"
-        if reason is None and not pdf.CHROMIUM.is_file():
-            reason = f"no Chromium at {pdf.CHROMIUM}"
+        reason = chromium.missing(pdf.CHROMIUM)
         if reason:
-            if _required():
+            if chromium.required():
                 pytest.fail(f"the PDF tests are required here but {reason}", pytrace=False)
             pytest.skip(f"cannot print the book: {reason}")
         out = tmp_path_factory.mktemp("pdf")

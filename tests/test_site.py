@@ -9,24 +9,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from bs4 import BeautifulSoup
+from chapters import with_video
+from checkout import ROOT
+from pages import article, number_after, page, prose, videos
 
 pytestmark = pytest.mark.build
 
 MAX_VIDEO_BYTES = 150_000
 MAX_PAGE_BYTES = 400_000
-
-
-def page(site: Path, docname: str) -> BeautifulSoup:
-    return BeautifulSoup((site / f"{docname}.html").read_text(encoding="utf-8"), "html.parser")
-
-
-def article(soup: BeautifulSoup):
-    return soup.find("article") or soup
-
-
-def videos(soup: BeautifulSoup) -> list:
-    return article(soup).find_all("video")
 
 
 def video_bytes(video) -> bytes:
@@ -42,7 +32,7 @@ def test_every_chapter_in_the_toc_has_its_page(site, docnames):
 
 def test_every_image_has_alt_text_and_every_figure_a_caption(site, docnames):
     for docname in docnames:
-        body = article(page(site, docname))
+        body = article(site, docname)
         for img in body.find_all("img"):
             assert img.get("alt", "").strip(), f"{docname}: image {img.get('src', '')[:60]} has no alt text"
         for figure in body.find_all("figure"):
@@ -51,20 +41,28 @@ def test_every_image_has_alt_text_and_every_figure_a_caption(site, docnames):
 
 def test_every_page_with_code_has_a_figure(site, docnames):
     for docname in docnames:
-        body = article(page(site, docname))
+        body = article(site, docname)
         if body.find(class_="cell"):
             assert body.find("img") or body.find("video"), f"{docname} runs code but shows no figure"
 
 
-@pytest.mark.parametrize("docname", ["book/gradient-descent", "book/sgd"])
-def test_the_training_chapters_embed_a_video(site, docname):
-    assert videos(page(site, docname)), f"{docname} has no <video>"
+@pytest.mark.parametrize("docname", with_video(ROOT))
+def test_the_chapters_whose_code_shows_a_video_embed_one(site, docname):
+    assert videos(site, docname), f"{docname} has no <video>"
+
+
+def test_the_pages_with_a_video_are_those_whose_code_shows_one(site, docnames):
+    """The browser's video tests run on ``with_video``'s pages, read from the sources: they must be the built ones."""
+    expected = with_video(ROOT)
+    assert expected, "no chapter's code calls video_html: the browser's video tests would run on no page"
+    shown = [docname for docname in docnames if videos(site, docname)]
+    assert shown == expected, f"pages with a <video>: {shown}; pages whose code calls video_html: {expected}"
 
 
 def test_every_video_is_h264_with_controls_and_a_text_alternative(site, docnames):
     found = 0
     for docname in docnames:
-        for video in videos(page(site, docname)):
+        for video in videos(site, docname):
             found += 1
             data = video_bytes(video)
             assert data[4:8] == b"ftyp" and b"avc1" in data, f"{docname}: video is not H.264 in MP4"
@@ -76,7 +74,7 @@ def test_every_video_is_h264_with_controls_and_a_text_alternative(site, docnames
 
 def test_no_page_shows_a_traceback_or_error_output(site, docnames):
     for docname in docnames:
-        body = article(page(site, docname))
+        body = article(site, docname)
         text = body.get_text()
         assert "Traceback (most recent call last)" not in text, f"{docname} shows a traceback"
         assert not body.select(".output.error, .output.traceback, .output.stderr"), f"{docname} shows error output"
@@ -105,7 +103,7 @@ def page_weight(site: Path, docname: str) -> int:
     """Bytes a reader downloads for the page's own content: its HTML (with inline media) and its images."""
     html = site / f"{docname}.html"
     total = html.stat().st_size
-    for img in article(page(site, docname)).find_all("img"):
+    for img in article(site, docname).find_all("img"):
         src = img.get("src", "")
         if not src.startswith("data:"):
             total += (html.parent / src).stat().st_size
@@ -116,7 +114,7 @@ def test_animation_and_page_budgets(site, docnames):
     for docname in docnames:
         weight = page_weight(site, docname)
         assert weight <= MAX_PAGE_BYTES, f"{docname}: {weight:,} bytes with its media (budget {MAX_PAGE_BYTES:,})"
-        for video in videos(page(site, docname)):
+        for video in videos(site, docname):
             size = len(video.find("source")["src"])
             assert size <= MAX_VIDEO_BYTES, f"{docname}: a video takes {size:,} bytes (budget {MAX_VIDEO_BYTES:,})"
 
@@ -131,16 +129,6 @@ def independent_data(n: int = 100, seed: int = 0) -> tuple[torch.Tensor, torch.T
     noise = torch.rand(n, generator=generator)
     x = torch.stack([inputs, torch.ones(n)], dim=1).double()
     return x, (3 * inputs + 2 + noise).double()
-
-
-def prose(site: Path, docname: str) -> str:
-    return " ".join(article(page(site, docname)).get_text(" ").split())
-
-
-def number_after(text: str, words: str) -> float:
-    match = re.search(re.escape(words) + r"\s*(-?[0-9.]+(?:e[-+]?\d+)?)", text)
-    assert match, f"no number after {words!r}"
-    return float(match.group(1))
 
 
 def test_mse_numbers_match_a_recomputation(site):

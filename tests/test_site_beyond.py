@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
-from bs4 import BeautifulSoup
+from pages import number_after, page, prose
 
 pytestmark = pytest.mark.build
-
-
-def prose(site: Path, docname: str) -> str:
-    soup = BeautifulSoup((site / f"{docname}.html").read_text(encoding="utf-8"), "html.parser")
-    return " ".join((soup.find("article") or soup).get_text(" ").split())
-
-
-def number_after(text: str, words: str, *, math: bool = False) -> float:
-    """The first number after ``words``; with ``math=True``, the number after the next inline ``... =\\)``."""
-    gap = r".{0,60}?=\\\)\s" if math else r"\s*"
-    match = re.search(re.escape(words) + gap + r"(-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?\d+)?)", text)
-    assert match, f"no number after {words!r}"
-    return float(match.group(1))
 
 
 def book_inputs(n: int = 100, seed: int = 0) -> np.ndarray:
@@ -39,6 +25,15 @@ def eigenvalues(x: np.ndarray) -> np.ndarray:
     return np.linalg.eigvalsh(2.0 / len(x) * x.T @ x)
 
 
+def shifted_and_centred(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The loss-surface chapter's inputs moved by +2 (to [1, 3)), and those moved back to mean zero."""
+    far = x.copy()
+    far[:, 0] += 2.0
+    centred = far.copy()
+    centred[:, 0] -= far[:, 0].mean()
+    return far, centred
+
+
 def test_learning_rate_bound_matches_numpy(site):
     text = prose(site, "book/learning-rate")
     low, high = eigenvalues(book_inputs())
@@ -50,10 +45,7 @@ def test_learning_rate_bound_matches_numpy(site):
 def test_condition_numbers_match_numpy(site):
     text = prose(site, "book/loss-surface")
     x = book_inputs()
-    far = x.copy()
-    far[:, 0] += 2.0
-    centred = far.copy()
-    centred[:, 0] -= far[:, 0].mean()
+    far, centred = shifted_and_centred(x)
     cases = (("The book’s data have", x), ("Shifted to inputs in", far), ("centred again,", centred))
     for words, inputs in cases:
         low, high = eigenvalues(inputs)
@@ -143,10 +135,7 @@ def test_sgd_batch_size_trade_off_matches_numpy(site):
 def test_loss_surface_standardised_and_metres_match_numpy(site):
     text = prose(site, "book/loss-surface")
     x = book_inputs()
-    far = x.copy()
-    far[:, 0] += 2.0
-    centred = far.copy()
-    centred[:, 0] -= far[:, 0].mean()
+    far, centred = shifted_and_centred(x)
     variance = far[:, 0].var()
     assert number_after(text, "for the variance") == pytest.approx(variance, abs=6e-4)
     low, high = eigenvalues(centred)
@@ -221,7 +210,7 @@ def test_scaling_up_condition_numbers_match_numpy(site):
 
 def test_scaling_up_reports_every_tied_confusion(site):
     """The most frequent confusion, read from the matrix printed on the page: a tie is named as a tie."""
-    soup = BeautifulSoup((site / "book/scaling-up.html").read_text(encoding="utf-8"), "html.parser")
+    soup = page(site, "book/scaling-up")
     printed = next(pre.get_text() for pre in soup.find_all("pre") if pre.get_text().lstrip().startswith("tensor([["))
     counts = np.array([[int(v) for v in row.split(",")] for row in re.findall(r"\[([\d,\s]+)\]", printed)])
     assert counts.shape == (10, 10), printed

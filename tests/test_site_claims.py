@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 import numpy as np
 import pytest
-from bs4 import BeautifulSoup
+from pages import NUMBER, article, number_after, prose
 
 pytestmark = pytest.mark.build
 
@@ -25,29 +25,11 @@ CHECKED_CHAPTERS = (
 )
 
 
-def soup_of(site: Path, docname: str) -> BeautifulSoup:
-    soup = BeautifulSoup((site / f"{docname}.html").read_text(encoding="utf-8"), "html.parser")
-    return soup.find("article") or soup
-
-
-def prose(site: Path, docname: str) -> str:
-    return " ".join(soup_of(site, docname).get_text(" ").split())
-
-
-NUMBER = r"(-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?\d+)?)"
-
-
-def number_after(text: str, words: str) -> float:
-    match = re.search(re.escape(words) + r"\s*" + NUMBER, text)
-    assert match, f"no number after {words!r}"
-    return float(match.group(1))
-
-
 def links(site: Path, docname: str) -> set[str]:
     """The pages (and anchors) an article links to, as paths relative to the site: ``book/mse.html#x``."""
     base = f"{docname}.html"
     found = set()
-    for a in soup_of(site, docname).find_all("a", href=True):
+    for a in article(site, docname).find_all("a", href=True):
         parts = urlsplit(urljoin(base, a["href"]))
         if not parts.scheme:
             found.add(parts.path + (f"#{parts.fragment}" if parts.fragment else ""))
@@ -97,7 +79,7 @@ def test_the_chapter_links_the_notation_table(site, docname):
 
 
 def test_the_notation_table_is_on_the_glossary_page(site):
-    table = soup_of(site, "book/glossary").find(id="notation")
+    table = article(site, "book/glossary").find(id="notation")
     assert table is not None and table.find("table"), "the glossary has no notation table under #notation"
     text = " ".join(table.get_text(" ").split())
     for code in ("lr", "batch_size", "loss_path", "losses_before", "hessian_linear_mse", "condition_number"):
@@ -190,7 +172,7 @@ def test_figures_name_the_palette_by_its_own_names(site, docnames):
     assert FIT_COLOR == "#D55E00" and BATCH_COLOR == "#E69F00"
     assert "#FF0000" not in {BATCH_COLOR, DATA_COLOR, GUESS_COLOR, SGD_COLOR}
     for docname in docnames:
-        body = soup_of(site, docname)
+        body = article(site, docname)
         descriptions = [img.get("alt", "") for img in body.find_all("img")]
         descriptions += [video.get("aria-label", "") for video in body.find_all("video")]
         descriptions += [caption.get_text(" ") for caption in body.find_all("figcaption")]

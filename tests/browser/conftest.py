@@ -6,7 +6,9 @@ per chapter and context, loaded once and shared by the tests that only read it.
 ``docname`` is a session-scoped parameter, so pytest runs all the tests of one chapter
 (across modules) together and only one chapter's pages are open at a time.
 
-Every page of ``_toc.yml`` is tested: a new chapter needs no new test code.
+Every page of ``_toc.yml`` is tested: a new chapter needs no new test code. A test meant for some
+pages only names them with ``@pytest.mark.pages(names)`` (a list from ``chapters.py``), so that it
+runs on those pages and is not skipped on the others.
 
 Without Chromium or Playwright the tests skip with one message, unless they are
 required (``BOOK_REQUIRE_BROWSER=1``, as ``.ci/run`` sets, or ``CI`` set): then they fail.
@@ -23,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import chromium
 import pytest
+from checkout import ROOT
 
 from booktools.core import toc
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -54,14 +57,15 @@ VIEWS = {
 _skip_reason: list[str] = []
 
 
-def browser_required() -> bool:
-    return os.environ.get("BOOK_REQUIRE_BROWSER") == "1" or bool(os.environ.get("CI"))
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pages(names): run the test on these pages of the toc, not on every page")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each test that takes ``docname`` once per page of the toc, all tests of a page together."""
+    """Run each test that takes ``docname`` once per page of the toc (or of its ``pages`` mark), a page's together."""
     if "docname" in metafunc.fixturenames:
-        names = toc.docnames(ROOT)
+        marked = metafunc.definition.get_closest_marker("pages")
+        names = list(marked.args[0]) if marked else toc.docnames(ROOT)
         metafunc.parametrize("docname", names, ids=names, scope="session")
 
 
@@ -74,7 +78,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
 
 
 def _unavailable(reason: str) -> None:
-    if browser_required():
+    if chromium.required():
         pytest.fail(f"browser tests are required here but {reason}; {HOW_TO_ENABLE}", pytrace=False)
     if not _skip_reason:
         _skip_reason.append(reason)
@@ -85,19 +89,18 @@ def _unavailable(reason: str) -> None:
 def browser() -> Iterator[object]:
     if _skip_reason:
         _unavailable(_skip_reason[0])
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError:
-        _unavailable("Playwright for Python is not installed")
-    if not CHROMIUM.is_file():
-        _unavailable(f"no Chromium at {CHROMIUM}")
+    reason = chromium.missing(CHROMIUM)
+    if reason:
+        _unavailable(reason)
+    from playwright.sync_api import Error, sync_playwright
+
     with sync_playwright() as playwright:
         try:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         except Error as error:
             _unavailable(f"Chromium at {CHROMIUM} does not start ({str(error).splitlines()[0]})")
-        yield chromium
-        chromium.close()
+        yield launched
+        launched.close()
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -181,36 +184,24 @@ def page_path(docname: str) -> str:
     return f"{docname}.html"
 
 
-def _visit(contexts, server, docname: str, view: str) -> Iterator[Visit]:
-    visit = open_page(contexts[view], server, page_path(docname))
-    yield visit
-    visit.page.close()
+def _loaded_in(view: str):
+    """The session fixture named ``view``: the page of the current ``docname``, loaded once in that view."""
+
+    @pytest.fixture(scope="session", name=view)
+    def loaded(contexts, server, docname) -> Iterator[Visit]:
+        visit = open_page(contexts[view], server, page_path(docname))
+        yield visit
+        visit.page.close()
+
+    return loaded
 
 
 # One loaded page per chapter and view; the tests that use them only read them.
-@pytest.fixture(scope="session")
-def desktop_light(contexts, server, docname) -> Iterator[Visit]:
-    yield from _visit(contexts, server, docname, "desktop_light")
-
-
-@pytest.fixture(scope="session")
-def desktop_dark(contexts, server, docname) -> Iterator[Visit]:
-    yield from _visit(contexts, server, docname, "desktop_dark")
-
-
-@pytest.fixture(scope="session")
-def phone_light(contexts, server, docname) -> Iterator[Visit]:
-    yield from _visit(contexts, server, docname, "phone_light")
-
-
-@pytest.fixture(scope="session")
-def phone_dark(contexts, server, docname) -> Iterator[Visit]:
-    yield from _visit(contexts, server, docname, "phone_dark")
-
-
-@pytest.fixture(scope="session")
-def reduced_motion(contexts, server, docname) -> Iterator[Visit]:
-    yield from _visit(contexts, server, docname, "reduced_motion")
+desktop_light = _loaded_in("desktop_light")
+desktop_dark = _loaded_in("desktop_dark")
+phone_light = _loaded_in("phone_light")
+phone_dark = _loaded_in("phone_dark")
+reduced_motion = _loaded_in("reduced_motion")
 
 
 @pytest.fixture(scope="session")
@@ -231,3 +222,18 @@ def open_site_page(contexts, server):
     yield opener
     for visit in opened:
         visit.page.close()
+
+
+@pytest.fixture
+def open_in_new_context(browser):
+    """``open_in_new_context(url, **options)``: ``url`` loaded in a fresh context of its own, the desktop light
+    view with Playwright's context ``options`` added, for a test that changes how the page is seen; closed after it."""
+    made: list[object] = []
+
+    def opener(url: str, **options: object) -> Visit:
+        made.append(browser.new_context(**{**VIEWS["desktop_light"], **options}))
+        return open_page(made[-1], url, "")
+
+    yield opener
+    for context in made:
+        context.close()

@@ -1,7 +1,8 @@
 """The explorer in a real browser: the sliders, play, accessibility, and a page opened from disk.
 
-The browser and the local server are those of ``conftest.py`` (one Chromium for the whole session);
-each test opens its page in a fresh context of its own, since several change how the page is seen.
+The browser, the local server and the page loader are those of ``conftest.py`` (one Chromium for the
+whole session); each test opens its page in a fresh context of its own, since several change how the
+page is seen.
 """
 
 from __future__ import annotations
@@ -10,42 +11,11 @@ import json
 from pathlib import Path
 
 import pytest
+from checkout import ROOT
 
 pytestmark = pytest.mark.browser
 
 PAGE = "book/explorer.html"
-
-
-def _is_favicon(message) -> bool:
-    """The browser asks every site for /favicon.ico by itself; the book has none, and needs none."""
-    return (message.location.get("url") or "").endswith("/favicon.ico")
-
-
-@pytest.fixture
-def open_page(browser):
-    """Open a URL in a fresh context; collect console errors and uncaught exceptions."""
-    contexts = []
-
-    def open_(url: str, **context_options):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on(
-            "console",
-            lambda m: (
-                page.errors.append(f"{m.text} ({m.location.get('url')})")
-                if m.type == "error" and not _is_favicon(m)
-                else None
-            ),
-        )
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        page.goto(url)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def embedded(page) -> dict:
@@ -68,8 +38,9 @@ def run_for(data: dict, lr: int, batch: int, seed: int) -> dict:
     return next(r for r in data["runs"] if (r["lr"], r["batch_size"], r["seed"]) == wanted)
 
 
-def test_learning_rate_slider_by_keyboard_shows_the_precomputed_run(open_page, server):
-    page = open_page(server + PAGE, reduced_motion="reduce")
+def test_learning_rate_slider_by_keyboard_shows_the_precomputed_run(open_in_new_context, server):
+    visit = open_in_new_context(server + PAGE, reduced_motion="reduce")
+    page = visit.page
     page.wait_for_selector(".sgd-x-app")
     data = embedded(page)
     step = page.get_by_label("Step", exact=True)
@@ -91,11 +62,12 @@ def test_learning_rate_slider_by_keyboard_shows_the_precomputed_run(open_page, s
     assert after["step"] == str(k)
     for field in ("a1", "a2", "loss"):
         assert float(after[field]) == pytest.approx(run[field][k], rel=1e-9), field
-    assert page.errors == []
+    assert visit.console_errors == []
 
 
-def test_diverged_run_says_so(open_page, server):
-    page = open_page(server + PAGE, reduced_motion="reduce")
+def test_diverged_run_says_so(open_in_new_context, server):
+    visit = open_in_new_context(server + PAGE, reduced_motion="reduce")
+    page = visit.page
     page.wait_for_selector(".sgd-x-app")
     data = embedded(page)
     page.get_by_label("Step", exact=True).focus()
@@ -109,8 +81,9 @@ def test_diverged_run_says_so(open_page, server):
     assert page.locator(".sgd-x-diverged").first.text_content() == f"diverged at step {run['diverged_at']}"
 
 
-def test_play_advances_the_step_and_nothing_starts_by_itself(open_page, server):
-    page = open_page(server + PAGE, reduced_motion="reduce")
+def test_play_advances_the_step_and_nothing_starts_by_itself(open_in_new_context, server):
+    visit = open_in_new_context(server + PAGE, reduced_motion="reduce")
+    page = visit.page
     page.wait_for_selector(".sgd-x-app")
     page.locator(".sgd-x-views").scroll_into_view_if_needed()
     page.wait_for_timeout(800)  # long enough for several steps, had anything started
@@ -122,11 +95,12 @@ def test_play_advances_the_step_and_nothing_starts_by_itself(open_page, server):
     stopped = readout(page)["step"]
     assert int(stopped) > 3
     assert page.get_by_label("Step", exact=True).input_value() == stopped
-    assert page.errors == []
+    assert visit.console_errors == []
 
 
-def test_no_console_errors_while_exploring(open_page, server):
-    page = open_page(server + PAGE)
+def test_no_console_errors_while_exploring(open_in_new_context, server):
+    visit = open_in_new_context(server + PAGE)
+    page = visit.page
     page.wait_for_selector(".sgd-x-app")
     for label in ("Batch size", "Seed", "Learning rate"):
         page.get_by_label(label).focus()
@@ -134,13 +108,14 @@ def test_no_console_errors_while_exploring(open_page, server):
             page.keyboard.press(key)
     page.get_by_label("Step", exact=True).focus()
     page.keyboard.press("PageDown")
-    assert page.errors == []
+    assert visit.console_errors == []
 
 
-def test_no_serious_accessibility_violation_in_the_explorer(open_page, server):
+def test_no_serious_accessibility_violation_in_the_explorer(open_in_new_context, server):
     from axe_playwright_python.sync_playwright import Axe
 
-    page = open_page(server + PAGE, reduced_motion="reduce")
+    visit = open_in_new_context(server + PAGE, reduced_motion="reduce")
+    page = visit.page
     page.wait_for_selector(".sgd-x-app")
     for theme in ("light", "dark"):
         page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
@@ -149,39 +124,42 @@ def test_no_serious_accessibility_violation_in_the_explorer(open_page, server):
         assert serious == [], f"{theme} theme:\n" + results.generate_report()
 
 
-def test_works_from_a_file_url(open_page, site: Path):
-    page = open_page((site / PAGE).resolve().as_uri(), reduced_motion="reduce")
+def test_works_from_a_file_url(open_in_new_context, site: Path):
+    visit = open_in_new_context((site / PAGE).resolve().as_uri(), reduced_motion="reduce")
+    page = visit.page
     page.wait_for_selector(".sgd-x-app")
     assert page.locator(".sgd-x-panel").count() == 3
     assert page.locator(".sgd-explorer-still").is_hidden()
     page.get_by_label("Batch size").focus()
     page.keyboard.press("ArrowLeft")
     assert "batch size 1," in readout(page)["text"]
-    assert page.errors == []
+    assert visit.console_errors == []
 
 
-def test_still_picture_without_javascript(open_page, server):
-    page = open_page(server + PAGE, java_script_enabled=False)
+def test_still_picture_without_javascript(open_in_new_context, server):
+    visit = open_in_new_context(server + PAGE, java_script_enabled=False)
+    page = visit.page
     still = page.locator("figure.sgd-explorer .sgd-explorer-still")
     assert still.is_visible()
     assert len(still.get_attribute("alt")) > 40
     assert page.locator(".sgd-x-app").count() == 0
 
 
-def test_starts_by_itself_when_seen_without_reduced_motion(open_page, server):
-    page = open_page(server + PAGE, reduced_motion="no-preference")
+def test_starts_by_itself_when_seen_without_reduced_motion(open_in_new_context, server):
+    visit = open_in_new_context(server + PAGE, reduced_motion="no-preference")
+    page = visit.page
     page.wait_for_selector(".sgd-x-app")
     page.locator(".sgd-x-views").scroll_into_view_if_needed()
     page.wait_for_function("Number(document.querySelector('.sgd-x-readout').dataset.step) > 3")
     assert page.get_by_role("button", name="Pause").is_visible()
-    assert page.errors == []
+    assert visit.console_errors == []
 
 
-def test_a_grid_of_full_batches_shows_no_batch_or_seed_slider(open_page, tmp_path: Path):
+def test_a_grid_of_full_batches_shows_no_batch_or_seed_slider(open_in_new_context, tmp_path: Path):
     """The page script on a chapter's smaller grid: full-batch gradient descent only."""
     from lesson_code import explorer_html, make_line
 
-    static = Path(__file__).resolve().parents[2] / "lesson_code" / "static"
+    static = ROOT / "lesson_code" / "static"
     figure = explorer_html(
         *make_line(), lrs=(0.1, 0.3, 3.0), batch_sizes=(100,), seeds=(0,), steps=30, initial_lr=0.1
     ).data
@@ -193,7 +171,8 @@ def test_a_grid_of_full_batches_shows_no_batch_or_seed_slider(open_page, tmp_pat
         f"<body><main>{figure}</main></body></html>",
         encoding="utf-8",
     )
-    page = open_page(html.as_uri(), reduced_motion="reduce")
+    visit = open_in_new_context(html.as_uri(), reduced_motion="reduce")
+    page = visit.page
     page.wait_for_selector(".sgd-x-app")
     assert page.locator(".sgd-x-control label").all_text_contents() == ["Learning rate", "Step"]
     data = embedded(page)
@@ -205,4 +184,4 @@ def test_a_grid_of_full_batches_shows_no_batch_or_seed_slider(open_page, tmp_pat
     shown = readout(page)
     assert "(full batch)" in shown["text"]
     assert float(shown["a1"]) == pytest.approx(run["a1"][30], rel=1e-9)
-    assert page.errors == []
+    assert visit.console_errors == []

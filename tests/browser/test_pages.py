@@ -7,6 +7,9 @@ import re
 
 import numpy as np
 import pytest
+from chapters import with_keyboard_targets
+from checkout import ROOT
+from pages import article
 
 pytestmark = pytest.mark.browser
 
@@ -223,6 +226,15 @@ def test_screenshot(request, root, docname, view, views):
         assert median > 0.8, f"{path.name}: the page is not light in light mode (luminance {median:.2f})"
 
 
+def test_the_pages_with_keyboard_targets_are_those_the_sources_say(site, docnames):
+    """The keyboard test runs on the pages ``with_keyboard_targets`` reads from the sources: the built ones."""
+    expected = with_keyboard_targets(ROOT)
+    assert expected, "no page has a video or a folded block: the keyboard test would run on no page"
+    shown = [name for name in docnames if article(site, name).select("video, details > summary")]
+    assert shown == expected, f"pages with a video or a folded block: {shown}; as the sources say: {expected}"
+
+
+@pytest.mark.pages(with_keyboard_targets(ROOT))
 def test_keyboard_reaches_and_opens_controls(reduced_motion):
     """Tab reaches every video and every folded block; Enter and Space open and close a solution.
 
@@ -238,8 +250,7 @@ def test_keyboard_reaches_and_opens_controls(reduced_motion):
         }""",
         ARTICLE,
     )
-    if not targets:
-        pytest.skip("no video and no folded block on this page")
+    assert targets, f"{reduced_motion.url}: its source has a video or a folded block, but the page has none"
     reached: set[str] = set()
     first = None
     for _ in range(600):

@@ -1,17 +1,19 @@
 """The book's animations: they load, have controls and a text alternative, play,
-and start by themselves only for readers who have not asked for reduced motion."""
+and start by themselves only for readers who have not asked for reduced motion.
+
+The tests run on the pages whose code shows a video (``chapters.with_video``), read from the
+sources when pytest collects; ``test_site.py`` checks that these are the built pages with a video.
+"""
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from chapters import with_video
+from checkout import ROOT
 
-pytestmark = pytest.mark.browser
+WITH_VIDEO = with_video(ROOT)
+pytestmark = [pytest.mark.browser, pytest.mark.pages(WITH_VIDEO)]
 
-ARTICLE = "article.bd-article"
-# Chapters that teach with animations: once one is in the toc, the site must show a video.
-ANIMATED_CHAPTERS = ("book/gradient-descent", "book/sgd")
 STILL_FOR_MS = 1500
 PLAY_TIMEOUT_MS = 10_000
 
@@ -35,15 +37,14 @@ def _wait_for(page, condition: str, arg: object, failure: str) -> None:
     pytest.fail(f"{page.url}: {failure} within {seconds:g} s: {page.evaluate(VIDEO_STATE)}")
 
 
-def _videos_or_skip(visit) -> list[dict]:
+def _videos(visit) -> list[dict]:
     videos = visit.page.evaluate(VIDEO_STATE)
-    if not videos:
-        pytest.skip("no video on this page")
+    assert videos, f"{visit.url}: its code shows a video, but the page has none"
     return videos
 
 
 def test_videos_load_with_controls_and_text_alternative(reduced_motion):
-    _videos_or_skip(reduced_motion)
+    _videos(reduced_motion)
     page = reduced_motion.page
     _wait_for(
         page,
@@ -61,7 +62,7 @@ def test_videos_load_with_controls_and_text_alternative(reduced_motion):
 
 
 def test_reduced_motion_keeps_videos_still_until_asked(reduced_motion):
-    _videos_or_skip(reduced_motion)
+    _videos(reduced_motion)
     page = reduced_motion.page
     page.wait_for_timeout(STILL_FOR_MS)
     for index, video in enumerate(page.evaluate(VIDEO_STATE)):
@@ -84,7 +85,7 @@ def test_reduced_motion_keeps_videos_still_until_asked(reduced_motion):
 
 
 def test_videos_start_by_themselves_without_reduced_motion(desktop_light):
-    _videos_or_skip(desktop_light)
+    _videos(desktop_light)
     _wait_for(
         desktop_light.page,
         "() => [...document.querySelectorAll('video[data-autoplay]')].every(v => !v.paused && v.currentTime > 0.2)",
@@ -93,13 +94,3 @@ def test_videos_start_by_themselves_without_reduced_motion(desktop_light):
     )
     for index, video in enumerate(desktop_light.page.evaluate(VIDEO_STATE)):
         assert not video["paused"], f"{desktop_light.url}, video {index}: the page script did not start it"
-
-
-def test_site_has_a_video_once_an_animated_chapter_is_in_the_toc(docnames, site):
-    animated = [name for name in ANIMATED_CHAPTERS if name in docnames]
-    if not animated:
-        pytest.skip(f"none of {', '.join(ANIMATED_CHAPTERS)} is in _toc.yml yet")
-    videos = {
-        name: len(re.findall(r"<video\b", (site / f"{name}.html").read_text(encoding="utf-8"))) for name in animated
-    }
-    assert sum(videos.values()) >= 1, f"no <video> on the animated chapters: {videos}"
