@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from booktools.core import toc
+from booktools.core import notebooks, toc
 
 # A folded block on the page: a dropdown (the exercises' solutions) or a code cell shown folded.
 FOLDED = re.compile(r"^(?::{3,}|`{3,})\{dropdown\}|^:?tags:.*\bhide-(?:input|output|cell)\b", re.MULTILINE)
@@ -32,6 +32,11 @@ def _sources(root: Path) -> dict[str, str]:
     """The MyST source of every page of the toc that has one, by docname, in reading order."""
     paths = {name: toc.source_file(root, name) for name in toc.docnames(root)}
     return {name: path.read_text(encoding="utf-8") for name, path in paths.items() if path and path.suffix == ".md"}
+
+
+def with_code(root: Path) -> list[str]:
+    """The chapters with code cells, in the order of the toc: those a reader can run as a notebook."""
+    return [name for name in toc.docnames(root) if (path := toc.source_file(root, name)) and notebooks.has_code(path)]
 
 
 def with_video(root: Path) -> list[str]:

@@ -11,13 +11,13 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from chapters import code_cells_of
+from chapters import code_cells_of, with_code
 from checkout import ROOT
 from nbclient import NotebookClient
 
 from booktools.core import notebooks, toc
 
-CHAPTERS = [name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)]
+CHAPTERS = with_code(ROOT)
 
 
 def repository() -> tuple[str, str]:

@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chapters import with_code
+from checkout import ROOT
 
-from booktools.core import notebooks, reproducible, toc
+from booktools.core import reproducible, toc
 
-ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = [name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)]
+CHAPTERS = with_code(ROOT)
 
 
 @pytest.mark.slow

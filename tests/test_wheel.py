@@ -35,13 +35,14 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from chapters import with_code
+from checkout import ROOT
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from booktools.core import notebooks, reproducible, toc
 
-ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = [name for name in toc.docnames(ROOT) if (p := toc.source_file(ROOT, name)) and notebooks.has_code(p)]
+CHAPTERS = with_code(ROOT)
 VERSIONS = ("3.11", "3.12", "3.13")
 READER_VERSIONS = [v.strip() for v in os.environ.get("BOOK_READER_PYTHONS", "3.11").split(",") if v.strip()]
 # What Colab preinstalls, and a kernel for the notebooks: installed before the set-up cell runs.
