@@ -6,12 +6,15 @@ Set ``BOOK_SITE=_build/html`` to check an existing build instead of building aga
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import reader
+from background import Job
 from checkout import ROOT, strict_build
 
 from booktools.core import toc, workspace
@@ -53,19 +56,64 @@ def site() -> Path:
     return ROOT / "_build" / "html"
 
 
-@pytest.fixture(scope="session")
-def second_execution(site: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, workspace.BuildResult]:
-    """A copy of the book in which every chapter was executed a second time, and that build's result.
+def execute_again(folder: Path) -> tuple[Path, workspace.BuildResult]:
+    """A copy of the book in ``folder`` in which every chapter is executed a second time, and its build's result.
 
-    The copy starts from the session's build, caches included; its lock file is edited, which is
-    in every chapter's fingerprint, so the build executes every chapter with code again and writes
-    its pages from the new executions. The rebuild test checks what it executed; the reproducibility
-    tests compare its pages and its outputs with the session's: one second execution serves them all.
+    The copy starts from the session's build, caches included; its lock file is edited, which is in
+    every chapter's fingerprint, so the build executes every chapter with code again and writes its
+    pages from the new executions.
     """
-    copy = workspace.copy_book(ROOT, tmp_path_factory.mktemp("second-execution") / "book", with_build=True)
+    copy = workspace.copy_book(ROOT, folder / "book", with_build=True)
     lock = copy / "requirements.lock"
     lock.write_text(lock.read_text(encoding="utf-8") + "# a changed environment\n", encoding="utf-8")
-    result = workspace.build(copy)
+    return copy, workspace.build(copy)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel of lesson_code, built outside the repository from ``git archive HEAD``."""
+    return reader.build_wheel(tmp_path_factory.mktemp("export"), tmp_path_factory.mktemp("dist"))
+
+
+def _in_turn(previous: Job | None, version: str, built: Path, home: Path) -> dict[str, dict]:
+    if previous is not None:
+        previous.wait()
+    return reader.run_every_chapter(version, built, home)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def slow_jobs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Job]:
+    """The session's slowest work, started once the site is built, so that it runs beside the other tests.
+
+    The browser tests, which come first, keep about one core busy; meanwhile the book's second
+    execution (``second_execution``) and a reader's run of every chapter (``reader`` in test_wheel.py)
+    run in threads, and a test that needs one waits for it. A job no collected test needs is not started.
+    """
+    wanted = {name for item in request.session.items for name in item.fixturenames}
+    jobs: dict[str, Job] = {}
+    if not wanted & {"second_execution", "reader"}:
+        return jobs
+    request.getfixturevalue("site")
+    if "second_execution" in wanted:
+        folder = tmp_path_factory.mktemp("second-execution")
+        jobs["second_execution"] = Job(lambda: execute_again(folder))
+    if "reader" in wanted:
+        built = request.getfixturevalue("wheel")
+        previous: Job | None = None
+        for version in reader.READER_VERSIONS:  # one after another: each runs two chapters at a time
+            home = tmp_path_factory.mktemp(f"reader-{version}")
+            previous = jobs[f"reader {version}"] = Job(functools.partial(_in_turn, previous, version, built, home))
+    return jobs
+
+
+@pytest.fixture(scope="session")
+def second_execution(slow_jobs: dict[str, Job]) -> tuple[Path, workspace.BuildResult]:
+    """A copy of the book in which every chapter was executed a second time (`execute_again`), and that build's result.
+
+    The rebuild test checks what it executed; the reproducibility tests compare its pages and its
+    outputs with the session's: one second execution serves them all.
+    """
+    copy, result = slow_jobs["second_execution"].result()
     if result.returncode != 0:
         pytest.fail(f"the second execution's build failed (exit {result.returncode}):\n{result.output[-6000:]}")
     return copy, result
