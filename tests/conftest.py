@@ -10,6 +10,7 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,16 @@ def execute_again(folder: Path) -> tuple[Path, workspace.BuildResult]:
     return copy, workspace.build(copy)
 
 
+def print_book(site: Path, out: Path) -> tuple[subprocess.CompletedProcess, Path]:
+    """Print the book from ``site`` into ``out`` as ``make pdf`` does; the command's result, and ``out``.
+
+    In a process of its own, as `make pdf` runs it: the browser tests keep Playwright's sync API open
+    in this one for the whole session, and it cannot be started twice in one thread.
+    """
+    command = [sys.executable, "-m", "booktools.commands.pdf", "--site", str(site), "--out", str(out)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False), out
+
+
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel of lesson_code, built outside the repository from ``git archive HEAD``."""
@@ -86,17 +97,21 @@ def slow_jobs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     """The session's slowest work, started once the site is built, so that it runs beside the other tests.
 
     The browser tests, which come first, keep about one core busy; meanwhile the book's second
-    execution (``second_execution``) and a reader's run of every chapter (``reader`` in test_wheel.py)
-    run in threads, and a test that needs one waits for it. A job no collected test needs is not started.
+    execution (``second_execution``), the printed book (``printed`` in test_pdf.py) and a reader's run
+    of every chapter (``reader`` in test_wheel.py) run in threads, and a test that needs one waits for
+    it. A job that no collected test needs is not started.
     """
     wanted = {name for item in request.session.items for name in item.fixturenames}
     jobs: dict[str, Job] = {}
-    if not wanted & {"second_execution", "reader"}:
+    if not wanted & {"second_execution", "reader", "printed"}:
         return jobs
-    request.getfixturevalue("site")
+    site = request.getfixturevalue("site")
     if "second_execution" in wanted:
         folder = tmp_path_factory.mktemp("second-execution")
         jobs["second_execution"] = Job(lambda: execute_again(folder))
+    if "printed" in wanted and not os.environ.get("BOOK_PDF"):
+        out = tmp_path_factory.mktemp("pdf")
+        jobs["pdf"] = Job(lambda: print_book(site, out))
     if "reader" in wanted:
         built = request.getfixturevalue("wheel")
         previous: Job | None = None

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,30 +57,21 @@ class Printed:
 
 
 @pytest.fixture(scope="session")
-def printed(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
+def printed(slow_jobs: dict) -> Printed:
     from pypdf import PdfReader
 
     if os.environ.get("BOOK_PDF"):
         path = Path(os.environ["BOOK_PDF"]).resolve()
         assert path.is_file(), f"BOOK_PDF={path} is not a file"
     else:
-        from booktools.commands import pdf
+        from booktools.core import pdf
 
         reason = chromium.missing(pdf.CHROMIUM)
         if reason:
             if chromium.required():
                 pytest.fail(f"the PDF tests are required here but {reason}", pytrace=False)
             pytest.skip(f"cannot print the book: {reason}")
-        out = tmp_path_factory.mktemp("pdf")
-        # In a process of its own, as `make pdf` runs it: the browser tests keep Playwright's sync API
-        # open in this one for the whole session, and it cannot be started twice in one thread.
-        done = subprocess.run(
-            [sys.executable, "-m", "booktools.commands.pdf", "--site", str(site), "--out", str(out)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done, out = slow_jobs["pdf"].result()  # printed beside the browser tests: see conftest.print_book
         assert done.returncode == 0, f"booktools.commands.pdf failed:\n{done.stdout}{done.stderr}"
         (path,) = out.glob("*.pdf")
     data = path.read_bytes()
