@@ -11,7 +11,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import reader
@@ -86,38 +88,41 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return reader.build_wheel(tmp_path_factory.mktemp("export"), tmp_path_factory.mktemp("dist"))
 
 
-def _in_turn(previous: Job | None, version: str, built: Path, home: Path) -> dict[str, dict]:
+def _after(previous: Job | None, work: Callable[[], Any]) -> Any:
+    """``work()`` once the ``previous`` job is done (whatever its outcome): the slow jobs run one at a time."""
     if previous is not None:
         previous.wait()
-    return reader.run_every_chapter(version, built, home)
+    return work()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def slow_jobs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Job]:
     """The session's slowest work, started once the site is built, so that it runs beside the other tests.
 
-    The browser tests, which come first, keep about one core busy; meanwhile the book's second
-    execution (``second_execution``), the printed book (``printed`` in test_pdf.py) and a reader's run
-    of every chapter (``reader`` in test_wheel.py) run in threads, and a test that needs one waits for
-    it. A job that no collected test needs is not started.
+    The tests that come first (the browser's, then the unit tests) keep about one core busy; meanwhile
+    the printed book (``printed`` in test_pdf.py), the book's second execution (``second_execution``)
+    and a reader's run of every chapter (``reader`` in test_wheel.py) run one after another in threads,
+    in the order the tests need them, and a test that needs one waits for it. A job that no collected
+    test needs is not started.
     """
     wanted = {name for item in request.session.items for name in item.fixturenames}
-    jobs: dict[str, Job] = {}
+    work: dict[str, Callable[[], Any]] = {}
     if not wanted & {"second_execution", "reader", "printed"}:
-        return jobs
+        return {}
     site = request.getfixturevalue("site")
-    if "second_execution" in wanted:
-        folder = tmp_path_factory.mktemp("second-execution")
-        jobs["second_execution"] = Job(lambda: execute_again(folder))
     if "printed" in wanted and not os.environ.get("BOOK_PDF"):
-        out = tmp_path_factory.mktemp("pdf")
-        jobs["pdf"] = Job(lambda: print_book(site, out))
+        work["pdf"] = functools.partial(print_book, site, tmp_path_factory.mktemp("pdf"))
+    if "second_execution" in wanted:
+        work["second_execution"] = functools.partial(execute_again, tmp_path_factory.mktemp("second-execution"))
     if "reader" in wanted:
         built = request.getfixturevalue("wheel")
-        previous: Job | None = None
-        for version in reader.READER_VERSIONS:  # one after another: each runs two chapters at a time
+        for version in reader.READER_VERSIONS:
             home = tmp_path_factory.mktemp(f"reader-{version}")
-            previous = jobs[f"reader {version}"] = Job(functools.partial(_in_turn, previous, version, built, home))
+            work[f"reader {version}"] = functools.partial(reader.run_every_chapter, version, built, home)
+    jobs: dict[str, Job] = {}
+    previous: Job | None = None
+    for name, job in work.items():
+        previous = jobs[name] = Job(functools.partial(_after, previous, job))
     return jobs
 
 
