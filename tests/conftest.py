@@ -10,10 +10,7 @@ import functools
 import os
 import shutil
 import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import reader
@@ -72,57 +69,40 @@ def execute_again(folder: Path) -> tuple[Path, workspace.BuildResult]:
     return copy, workspace.build(copy)
 
 
-def print_book(site: Path, out: Path) -> tuple[subprocess.CompletedProcess, Path]:
-    """Print the book from ``site`` into ``out`` as ``make pdf`` does; the command's result, and ``out``.
-
-    In a process of its own, as `make pdf` runs it: the browser tests keep Playwright's sync API open
-    in this one for the whole session, and it cannot be started twice in one thread.
-    """
-    command = [sys.executable, "-m", "booktools.commands.pdf", "--site", str(site), "--out", str(out)]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False), out
-
-
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel of lesson_code, built outside the repository from ``git archive HEAD``."""
     return reader.build_wheel(tmp_path_factory.mktemp("export"), tmp_path_factory.mktemp("dist"))
 
 
-def _after(previous: Job | None, work: Callable[[], Any]) -> Any:
-    """``work()`` once the ``previous`` job is done (whatever its outcome): the slow jobs run one at a time."""
+def _in_turn(previous: Job | None, version: str, built: Path, home: Path) -> dict[str, dict]:
     if previous is not None:
         previous.wait()
-    return work()
+    return reader.run_every_chapter(version, built, home)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def slow_jobs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Job]:
     """The session's slowest work, started once the site is built, so that it runs beside the other tests.
 
-    The tests that come first (the browser's, then the unit tests) keep about one core busy; meanwhile
-    the printed book (``printed`` in test_pdf.py), the book's second execution (``second_execution``)
-    and a reader's run of every chapter (``reader`` in test_wheel.py) run one after another in threads,
-    in the order the tests need them, and a test that needs one waits for it. A job that no collected
-    test needs is not started.
+    The browser tests, which come first, keep about one core busy; meanwhile the book's second
+    execution (``second_execution``) and a reader's run of every chapter (``reader`` in test_wheel.py)
+    run in threads, and a test that needs one waits for it. A job no collected test needs is not started.
     """
     wanted = {name for item in request.session.items for name in item.fixturenames}
-    work: dict[str, Callable[[], Any]] = {}
-    if not wanted & {"second_execution", "reader", "printed"}:
-        return {}
-    site = request.getfixturevalue("site")
-    if "printed" in wanted and not os.environ.get("BOOK_PDF"):
-        work["pdf"] = functools.partial(print_book, site, tmp_path_factory.mktemp("pdf"))
+    jobs: dict[str, Job] = {}
+    if not wanted & {"second_execution", "reader"}:
+        return jobs
+    request.getfixturevalue("site")
     if "second_execution" in wanted:
-        work["second_execution"] = functools.partial(execute_again, tmp_path_factory.mktemp("second-execution"))
+        folder = tmp_path_factory.mktemp("second-execution")
+        jobs["second_execution"] = Job(lambda: execute_again(folder))
     if "reader" in wanted:
         built = request.getfixturevalue("wheel")
-        for version in reader.READER_VERSIONS:
+        previous: Job | None = None
+        for version in reader.READER_VERSIONS:  # one after another: each runs two chapters at a time
             home = tmp_path_factory.mktemp(f"reader-{version}")
-            work[f"reader {version}"] = functools.partial(reader.run_every_chapter, version, built, home)
-    jobs: dict[str, Job] = {}
-    previous: Job | None = None
-    for name, job in work.items():
-        previous = jobs[name] = Job(functools.partial(_after, previous, job))
+            previous = jobs[f"reader {version}"] = Job(functools.partial(_in_turn, previous, version, built, home))
     return jobs
 
 
