@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +58,7 @@ class Printed:
 
 
 @pytest.fixture(scope="session")
-def printed(slow_jobs: dict) -> Printed:
+def printed(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
     from pypdf import PdfReader
 
     if os.environ.get("BOOK_PDF"):
@@ -71,7 +72,16 @@ def printed(slow_jobs: dict) -> Printed:
             if chromium.required():
                 pytest.fail(f"the PDF tests are required here but {reason}", pytrace=False)
             pytest.skip(f"cannot print the book: {reason}")
-        done, out = slow_jobs["pdf"].result()  # printed beside the browser tests: see conftest.print_book
+        out = tmp_path_factory.mktemp("pdf")
+        # In a process of its own, as `make pdf` runs it: the browser tests keep Playwright's sync API
+        # open in this one for the whole session, and it cannot be started twice in one thread.
+        done = subprocess.run(
+            [sys.executable, "-m", "booktools.commands.pdf", "--site", str(site), "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert done.returncode == 0, f"booktools.commands.pdf failed:\n{done.stdout}{done.stderr}"
         (path,) = out.glob("*.pdf")
     data = path.read_bytes()
