@@ -23,7 +23,7 @@ from chapters import with_code
 from checkout import ROOT
 from packaging.requirements import Requirement
 
-from booktools.core import notebooks, toc
+from booktools.core import cache, notebooks, toc
 
 CHAPTERS = with_code(ROOT)
 READER_VERSIONS = [v.strip() for v in os.environ.get("BOOK_READER_PYTHONS", "3.11").split(",") if v.strip()]
@@ -171,11 +171,7 @@ def run_every_chapter(version: str, wheel: Path, home: Path) -> dict[str, dict]:
     # The first notebook installs lesson_code; the others find it installed, and run two at a time,
     # the slowest (in the last build) first.
     reports = dict([one(CHAPTERS[0])])
-    log = ROOT / "_build" / ".jupyter_cache" / "executions.jsonl"
-    seconds = {}
-    for line in log.read_text(encoding="utf-8").splitlines() if log.is_file() else []:
-        entry = json.loads(line)
-        seconds[entry["docname"]] = entry["seconds"]
+    seconds = cache.previous_seconds(ROOT / "_build" / ".jupyter_cache")
     rest = sorted(CHAPTERS[1:], key=lambda name: -seconds.get(name, 0.0))
     listed = json.loads(run(python, "-m", "pip", "list", "--format=json"))
     installed = {notebooks.normal_name(p["name"]): p["version"] for p in listed}
