@@ -230,7 +230,7 @@ def assert_repaired(path: Path, docname: str, result: subprocess.CompletedProces
 @pytest.mark.slow
 def test_a_truncated_cached_notebook_is_executed_again(built_copy):
     path, docname = built_copy
-    (notebook,) = (path / "_build" / ".jupyter_cache" / "executed").glob("*/base.ipynb")
+    notebook = cached_notebook(path)
     truncate(notebook)
     result = minibook.build(path)
     assert_repaired(path, docname, result, [docname, str(notebook), "cannot be read", "executed again"])
@@ -243,6 +243,47 @@ def test_a_deleted_executed_folder_is_executed_again(built_copy):
     shutil.rmtree(folder)
     result = minibook.build(path)
     assert_repaired(path, docname, result, [docname, f"the folder {folder} is missing", "executed again"])
+
+
+def cached_notebook(path: Path) -> Path:
+    """The one executed notebook in the cache of the copy at ``path``."""
+    (notebook,) = (path / "_build" / ".jupyter_cache" / "executed").glob("*/base.ipynb")
+    return notebook
+
+
+def rewrite_outputs(notebook: Path, change) -> None:
+    """Apply ``change`` to the outputs of every code cell of the cached ``notebook``, as an editor would."""
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    for cell in data["cells"]:
+        cell["outputs"] = change(cell["outputs"])
+    notebook.write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_deleted_cached_notebook_whose_folder_stays_is_executed_again(built_copy):
+    path, docname = built_copy
+    notebook = cached_notebook(path)
+    notebook.unlink()  # its folder, executed/<hash>/, stays
+    result = minibook.build(path)
+    assert_repaired(path, docname, result, [docname, f"its notebook {notebook} is missing", "executed again"])
+
+
+@pytest.mark.slow
+def test_a_cached_notebook_whose_outputs_were_cleared_is_executed_again(built_copy):
+    path, docname = built_copy
+    notebook = cached_notebook(path)
+    rewrite_outputs(notebook, lambda outputs: [])
+    result = minibook.build(path)
+    assert_repaired(path, docname, result, [docname, str(notebook), "not those the build stored", "executed again"])
+
+
+@pytest.mark.slow
+def test_a_cached_notebook_with_a_malformed_output_is_executed_again(built_copy):
+    path, docname = built_copy
+    notebook = cached_notebook(path)
+    rewrite_outputs(notebook, lambda outputs: [{"output_type": "stream", "name": "stdout", "text": 5}, *outputs])
+    result = minibook.build(path)
+    assert_repaired(path, docname, result, [docname, f"its notebook {notebook} is malformed", "executed again"])
 
 
 @pytest.mark.slow

@@ -7,7 +7,9 @@ the incremental build and the reproducibility check both find a chapter's execut
 so neither ever takes an execution made with other dependencies for the current one.
 
 The cache is checked before it is trusted: an unreadable database, a cached notebook that is
-missing or truncated, a damaged line of the log of executions is removed, and said so.
+missing, truncated, malformed (it fails nbformat's validation) or whose outputs are not those the
+build stored (cleared or edited since: `store` keeps a digest of them), a damaged line of the log
+of executions is removed, with its folder, and said so.
 Taught nowhere in the book: this is how the book keeps its outputs honest.
 """
 
@@ -24,6 +26,7 @@ from booktools.core.dependencies import fingerprint
 from booktools.core.settings import ExecutionSettings
 
 FINGERPRINT_KEY = "booktools_fingerprint"
+OUTPUTS_KEY = "booktools_outputs"  # the digest of the outputs `store` wrote (see `outputs_digest`)
 LOG_NAME = "executions.jsonl"
 CACHE_TABLES = ("nbcache", "nbproject", "settings")  # jupyter-cache's tables
 
@@ -120,13 +123,35 @@ def repair(folder: Path, say: Say) -> None:
         say(f"the log of executions {log} had {damaged} damaged line(s): they were dropped.")
 
 
+def outputs_digest(notebook: Any) -> str:
+    """The SHA-256 of the outputs of ``notebook``'s code cells, as nbformat reads them from a file."""
+    import hashlib
+
+    outputs = [cell.get("outputs", []) for cell in notebook.cells if cell.cell_type == "code"]
+    return hashlib.sha256(json.dumps(outputs, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def record_folder(cache: Any, hashkey: str) -> Path:
+    """The folder of a cached execution, ``executed/<hashkey>/`` (jupyter-cache's layout)."""
+    return Path(cache._get_notebook_path_cache(hashkey)).parent
+
+
 def notebook_damage(cache: Any, record: Any, notebook: Any) -> str | None:
-    """What is wrong with the executed notebook that ``record`` points to, or ``None`` if it reads whole."""
-    path = Path(cache._get_notebook_path_cache(record.hashkey))  # jupyter-cache's layout: executed/<hash>/
+    """What is wrong with the executed notebook that ``record`` points to, or ``None`` if it can be trusted.
+
+    Its folder and file must exist and read as JSON, with the chapter's code cells; it must pass
+    nbformat's validation (a malformed output would stop Sphinx with a schema error); and its outputs
+    must be those `store` wrote (``OUTPUTS_KEY`` in the record's data): outputs cleared or edited since
+    would put wrong numbers on the page, or none.
+    """
+    import nbformat
+
+    path = Path(cache._get_notebook_path_cache(record.hashkey))
     if not path.parent.parent.is_dir():
         return f"the folder {path.parent.parent} is missing"
     try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        cached = json.loads(text)
     except FileNotFoundError:
         return f"its notebook {path} is missing"
     except (OSError, ValueError) as error:
@@ -135,17 +160,23 @@ def notebook_damage(cache: Any, record: Any, notebook: Any) -> str | None:
     expected = sum(cell.cell_type == "code" for cell in notebook.cells)
     if not isinstance(cells, list) or len(cells) != expected:
         return f"its notebook {path} does not hold the chapter's {expected} code cells"
+    try:
+        read = nbformat.reads(text, nbformat.NO_CONVERT)
+        nbformat.validate(read)
+    except Exception as error:  # nbformat's ValidationError, or a notebook it cannot even convert
+        first = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        return f"its notebook {path} is malformed ({first})"
+    if OUTPUTS_KEY in record.data and record.data[OUTPUTS_KEY] != outputs_digest(read):
+        return f"the outputs in its notebook {path} are not those the build stored (cleared or edited since)"
     return None
 
 
 def forget(cache: Any, record: Any) -> None:
-    """Remove a cache record and its executed notebook, whatever is left of it."""
+    """Remove a cache record and its folder, whatever is left of them."""
     from jupyter_cache.cache.db import NbCacheRecord
 
-    try:
-        cache.remove_cache(record.pk)
-    except KeyError:  # its notebook file is gone already
-        NbCacheRecord.remove_records([record.pk], cache.db)
+    shutil.rmtree(record_folder(cache, record.hashkey), ignore_errors=True)
+    NbCacheRecord.remove_records([record.pk], cache.db)
 
 
 # -- finding, and keeping, a chapter's execution -------------------------------------------
@@ -172,7 +203,7 @@ def cached_record(
         forget(cache, record)
         say(f"the execution cache is damaged: the cached outputs of {docname}: {problem}. {docname} is executed again.")
         return None, current
-    if record.data.get(FINGERPRINT_KEY) != current:
+    if record.data.get(FINGERPRINT_KEY) != current or OUTPUTS_KEY not in record.data:  # stale, or stored unchecked
         forget(cache, record)
         return None, current
     return record, current
@@ -185,10 +216,17 @@ def executed_notebook(cache: Any, record: Any) -> Any:
 
 def store(cache: Any, executed: Any, uri: str, fingerprint: str, seconds: float) -> None:
     """Cache an executed notebook under its code cells and its dependency ``fingerprint`` (see `cached_record`)."""
+    import nbformat
     from jupyter_cache.base import CacheBundleIn
 
+    stored, hashkey = cache.create_hashed_notebook(executed)  # what jupyter-cache writes, and where
+    # the file's outputs as nbformat reads them back (it writes text as lists of lines)
+    written = nbformat.reads(nbformat.writes(stored, nbformat.NO_CONVERT), nbformat.NO_CONVERT)
+    # what a damaged execution left (a folder without its notebook) would stop jupyter-cache's store
+    shutil.rmtree(record_folder(cache, hashkey), ignore_errors=True)
+    data = {"execution_seconds": seconds, FINGERPRINT_KEY: fingerprint, OUTPUTS_KEY: outputs_digest(written)}
     cache.cache_notebook_bundle(
-        CacheBundleIn(executed, uri, data={"execution_seconds": seconds, FINGERPRINT_KEY: fingerprint}),
+        CacheBundleIn(executed, uri, data=data),
         check_validity=False,
         overwrite=True,
     )
