@@ -26,7 +26,7 @@ help:
 	@echo "make new-chapter TITLE=\"...\"  start book/<slug>.md from the chapter template"
 	@echo "make lock   re-resolve requirements.lock from pyproject.toml, with the hash of every file"
 	@echo "make lint   ruff (checks and formatting, as pre-commit), the chapter checks and zizmor (the workflows' security)"
-	@echo "make clean  remove the build and the execution cache"
+	@echo "make clean  remove the build and the execution cache (refused while a build runs)"
 
 # Every file pip installs must match a hash in requirements.lock (setuptools, the build backend, too);
 # then lesson_code is installed in place with that setuptools, from no index: nothing unpinned is fetched.
@@ -84,5 +84,6 @@ lock:
 	rm -rf _build/lock-venv _build/requirements.lock.new _build/requirements.lock.header
 	@echo "requirements.lock updated: commit it with the change that needed it."
 
+# Never under a running build: the command takes the build lock first, and refuses while a build holds it.
 clean:
-	rm -rf _build
+	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) -m booktools.commands.clean _build

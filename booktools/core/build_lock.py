@@ -6,6 +6,8 @@ when the process ends, however it ends) and writes its pid and start time into i
 A second build waits for the first, saying so, for ``BOOK_LOCK_WAIT`` seconds (600 by default;
 ``0`` refuses at once), then stops with a message that names the first build's pid.
 A lock file left by a build that died is simply taken over, with a line in the log.
+``make clean`` (:mod:`booktools.commands.clean`) takes the lock too, and removes nothing while a
+build holds it; a build that waited meanwhile locks the new file, not the one removed with the folder.
 Taught nowhere in the book: this keeps its builds apart.
 """
 
@@ -51,6 +53,14 @@ def holder(path: Path) -> str:
     return f"the build with pid {fields['pid']}{started}"
 
 
+def same_file(descriptor: int, path: Path) -> bool:
+    """Whether the open ``descriptor`` is still the file at ``path`` (not one removed since)."""
+    try:
+        return os.path.samestat(os.fstat(descriptor), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
 def acquire(build_dir: Path, wait: float, say: Callable[[str], None]) -> int:
     """Hold ``build_dir/build.lock``: the open file descriptor, to pass to `release`.
 
@@ -58,15 +68,22 @@ def acquire(build_dir: Path, wait: float, say: Callable[[str], None]) -> int:
     """
     import fcntl
 
-    build_dir.mkdir(parents=True, exist_ok=True)
     path = build_dir / LOCK_NAME
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait
     waiting = False
+    descriptor = -1
     while True:
+        if descriptor < 0:
+            build_dir.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
+            if same_file(descriptor, path):
+                break
+            # `make clean` removed the folder while this build waited: lock the new file instead
+            os.close(descriptor)
+            descriptor = -1
+            continue
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 os.close(descriptor)
