@@ -12,7 +12,9 @@ Any printable title works: quotes, backticks, ``$``, accents and other scripts.
 The heading shows the title as typed (MyST's markup characters are escaped), and the file name
 is its ASCII slug: accents are dropped ("Éléments" -> ``elements``), a title with no Latin
 letters or digits gets ``chapter-`` and 8 hex digits of its SHA-256, a long slug is cut at a
-hyphen to at most ``MAX_SLUG`` characters. Control characters (a newline, a tab) are refused.
+hyphen to at most ``MAX_SLUG`` characters. Control characters (a newline, a tab), bidirectional
+controls (which reorder the text as shown) and titles that show nothing (zero-width characters
+only) are refused.
 ``make new-chapter`` hands the title over in the environment (``--title-from-env TITLE``),
 so that no shell reads it.
 """
@@ -44,12 +46,23 @@ LATIN = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l",
 # Unicode categories refused in a title: control characters (newline, tab, escape, ...),
 # lone surrogates (bytes that were not UTF-8) and the line and paragraph separators.
 REFUSED = {"Cc": "a control character", "Cs": "a byte that is not UTF-8", "Zl": "a line break", "Zp": "a line break"}
+# Characters that change the direction of the text around them: a title holding one shows its
+# characters in another order than they are stored (and than its file name spells them).
+BIDI_CONTROLS = {chr(code) for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+# Characters that draw nothing: format characters (zero-width space and joiners, the byte-order mark,
+# the soft hyphen), spaces, combining marks with nothing to combine with, and the blank letters.
+INVISIBLE_CATEGORIES = {"Cf", "Zs", "Mn", "Me"}
+BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
 # What MyST reads as markup in a heading; a backslash before each makes it literal text.
 MARKUP = set("\\`*_[]<>{}$&~#")
 
 
 def check_title(title: str) -> str:
-    """The title without surrounding spaces; :class:`ChapterError` if it is empty or holds a control character."""
+    """The title without surrounding spaces.
+
+    :class:`ChapterError` if it is empty, holds a control character or a bidirectional control
+    (U+202A-U+202E, U+2066-U+2069), or is made only of characters that show nothing (zero-width ones).
+    """
     for position, char in enumerate(title):
         kind = REFUSED.get(unicodedata.category(char))
         if kind:
@@ -57,8 +70,19 @@ def check_title(title: str) -> str:
                 f"the title {title!r} holds {kind}, {char!r} (U+{ord(char):04X}) at position {position}: "
                 "a title is one line of printable text"
             )
+        if char in BIDI_CONTROLS:
+            raise ChapterError(
+                f"the title {title!r} holds a bidirectional control, U+{ord(char):04X} at position {position}: "
+                "it would show the title's characters in another order than they are typed; remove it"
+            )
     if not title.strip():
         raise ChapterError('the title is empty: give one, e.g. make new-chapter TITLE="Momentum"')
+    if all(unicodedata.category(char) in INVISIBLE_CATEGORIES or char in BLANK_LETTERS for char in title):
+        codes = " ".join(f"U+{ord(char):04X}" for char in dict.fromkeys(title))
+        raise ChapterError(
+            f"the title is made only of characters that show nothing ({codes}): "
+            'give one that a reader can see, e.g. make new-chapter TITLE="Momentum"'
+        )
     return title.strip()
 
 
