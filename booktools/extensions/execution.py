@@ -10,7 +10,8 @@ wires Sphinx's events to the execution core:
   unreadable ``global.db`` or a damaged line of ``executions.jsonl`` is removed, with a line in the
   log that names it, and the chapters concerned are executed again;
 * ``env-get-outdated``: a chapter with no cached execution for its current fingerprint (another
-  fingerprint, or a cached notebook that is missing or truncated) is read again, although its file is unchanged;
+  fingerprint, or a cached notebook that is missing, truncated, malformed, or whose outputs are not those
+  stored) is read again, although its file is unchanged; the damaged record goes, with its folder;
 * ``env-before-read-docs``: the chapters to be read whose outputs are not cached are executed side by
   side (:mod:`booktools.core.execute`; one kernel per worker, ``booktools_workers``, by default
   ``BOOK_WORKERS`` or the number of cores), longest first, and cached with their fingerprint; myst-nb
