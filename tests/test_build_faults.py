@@ -1,10 +1,12 @@
 """Faults in a build repair themselves or name themselves.
 
 Each fault is put into a small copy of the book (see ``minibook.py``) and the copy is built:
-a damaged execution cache is repaired, with a log line that names the damage, and the chapter
-concerned is executed again; a cell that kills its kernel or runs past the timeout fails the
-build at the chapter's file and the cell's line, after one execution; a chapter's front matter
-cannot lengthen or remove the timeout; a second build in the same folder waits, or stops.
+a damaged execution cache (a cached notebook deleted, truncated, malformed or cleared) is repaired,
+with a log line that names the damage, and the chapter concerned is executed again; a cell that
+kills its kernel or runs past the timeout fails the build at the chapter's file and the cell's line,
+after one execution, and a cell that writes to stderr is named with what it wrote; a chapter's front
+matter cannot lengthen or remove the timeout; a second build in the same folder waits, or stops, and
+`make clean` refuses while a build runs; a build stopped while writing leaves the search right.
 The first tests check the pieces without building, in a second.
 """
 
@@ -17,6 +19,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import minibook
@@ -130,6 +134,8 @@ def test_damaged_lines_of_the_log_are_counted_and_the_rest_kept(tmp_path):
 
 HOLDER = """
 import sys
+import threading
+import time
 from pathlib import Path
 from booktools.core import build_lock
 descriptor = build_lock.acquire(Path(sys.argv[1]), 0, print)
@@ -182,6 +188,67 @@ def test_a_lock_left_by_a_process_that_died_is_taken_over(tmp_path):
     descriptor = build_lock.acquire(tmp_path, 0, said.append)
     build_lock.release(descriptor)
     assert len(said) == 1 and "taking over" in said[0] and "ended without releasing it" in said[0], said
+
+
+def clean(build_dir: Path) -> subprocess.CompletedProcess:
+    """``make clean`` on the build folder ``build_dir``, run by ``make`` as a contributor runs it."""
+    from checkout import ROOT
+
+    return subprocess.run(
+        ["make", "-s", "-f", str(ROOT / "Makefile"), "clean", f"BIN={Path(sys.executable).parent}"],
+        cwd=build_dir.parent,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_make_clean_refuses_while_a_build_holds_the_folder_and_cleans_after(tmp_path):
+    build_dir = tmp_path / "_build"
+    (build_dir / "html").mkdir(parents=True)
+    (build_dir / "html" / "index.html").write_text("<p>a page</p>", encoding="utf-8")
+    holder = hold(build_dir)
+    try:
+        refused = clean(build_dir)
+    finally:
+        let_go(holder)
+    assert refused.returncode != 0
+    assert refused.stderr.startswith(f"make clean: a build is using _build: the build with pid {holder.pid},")
+    assert "wait for it to finish, or stop it (Ctrl-C), then run `make clean` again" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert (build_dir / "html" / "index.html").is_file(), "make clean removed a folder a build was using"
+    cleaned = clean(build_dir)
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert not build_dir.exists()
+    assert clean(build_dir).returncode == 0  # nothing to remove is no error
+
+
+REMOVER = HOLDER.replace(
+    "build_lock.release(descriptor)", "import shutil; shutil.rmtree(sys.argv[1]); build_lock.release(descriptor)"
+)
+
+
+def test_a_build_that_waited_while_its_folder_was_removed_locks_the_new_folder(tmp_path):
+    """As after `make clean` ran while a build waited for it: the build must hold the lock file that is there now."""
+    build_dir = tmp_path / "_build"
+    remover = subprocess.Popen(
+        [sys.executable, "-c", REMOVER, str(build_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert remover.stdout.readline().strip() == "held"
+    said: list[str] = []
+    waiter = threading.Thread(target=lambda: said.append(build_lock.acquire(build_dir, 30, lambda message: None)))
+    waiter.start()
+    time.sleep(1)  # the waiter has opened the lock file that is about to be removed
+    let_go(remover)
+    waiter.join(timeout=30)
+    (descriptor,) = said
+    try:
+        assert build_lock.same_file(descriptor, build_dir / build_lock.LOCK_NAME)
+        with pytest.raises(build_lock.BuildFolderBusy):  # and so a third build is kept out
+            build_lock.acquire(build_dir, 0, lambda message: None)
+    finally:
+        build_lock.release(descriptor)
 
 
 # -- a damaged cache, in a built copy ---------------------------------------------------------
@@ -307,6 +374,83 @@ def test_a_truncated_log_of_executions_loses_its_damaged_line_only(built_copy):
     assert result.returncode == 0, output[-4000:]
     assert f"[booktools] the log of executions {log} had 1 damaged line(s): they were dropped." in output
     assert [e["docname"] for e in executions(path)] == [docname, docname]  # every line reads again
+
+
+@pytest.mark.slow
+def test_a_cell_that_writes_to_stderr_is_named_with_what_it_wrote_and_what_to_do(built_copy):
+    path, docname = built_copy
+    chapter = path / f"{docname}.md"
+    # the cell runs, and writes to stderr after a line to stdout
+    line = add_first_cell(chapter, "import sys\n\nprint('x = 1')\nprint('\\ncareful: 1e-3 is small', file=sys.stderr)")
+    result = minibook.build(path)
+    assert result.returncode != 0
+    says = [
+        f"the code cell at line {line} writes to stderr: 'careful: 1e-3 is small'",
+        "Remove the print to stderr",
+        "silence the warning",
+        "tag the cell `remove-stderr`",
+    ]
+    found = warnings_at(result, chapter, line)
+    assert any(all(words in text for words in says) for text in found), (
+        f"no warning at {chapter}:{line} says {says}:\n" + output_of(result)[-6000:]
+    )
+    assert "stderr was found in the cell outputs" not in output_of(result)
+    minibook.replace(
+        chapter, "```{code-cell} ipython3\nimport sys", "```{code-cell} ipython3\n:tags: [remove-stderr]\nimport sys"
+    )
+    tagged = minibook.build(path)
+    assert tagged.returncode == 0, output_of(tagged)[-4000:]  # as the warning says
+
+
+STOP_WRITING = """
+import os
+
+
+def stop(app, pagename, templatename, context, doctree):
+    if pagename == os.environ.get("STOP_WRITING_AT"):
+        raise KeyboardInterrupt  # as Ctrl-C would, while the pages are written
+
+
+def setup(app):
+    app.connect("html-page-context", stop)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+"""
+
+
+def search_terms(path: Path) -> dict[str, list[str]]:
+    """The words of the site's search index of the copy at ``path``, each with the pages it is found on."""
+    from booktools.core.search_index import read_frozen
+
+    frozen = read_frozen(path / "_build" / "html" / "searchindex.js")
+    names = frozen["docnames"]
+    return {
+        word: [names[number] for number in ([pages] if isinstance(pages, int) else pages)]
+        for word, pages in frozen["terms"].items()
+    }
+
+
+@pytest.mark.slow
+def test_the_search_holds_the_new_text_after_a_build_stopped_while_writing(built_copy):
+    path, docname = built_copy
+    (path / "stop_writing.py").write_text(STOP_WRITING, encoding="utf-8")
+    minibook.replace(
+        path / "_config.yml",
+        "    - booktools.extensions.titles\n",
+        "    - booktools.extensions.titles\n    - stop_writing\n",
+    )
+    minibook.replace(path / f"{docname}.md", "## Summary", "A quokka walks by.\n\n## Summary")
+    assert docname < "book/intro", "the chapter must be written before the page where the build stops"
+    stopped = minibook.build(path, STOP_WRITING_AT="book/intro")
+    assert stopped.returncode != 0, output_of(stopped)[-4000:]
+    assert "quokka" in (path / "_build" / "html" / f"{docname}.html").read_text(encoding="utf-8")
+    assert "quokka" not in search_terms(path)  # the search index is written last: not this time
+    result = minibook.build(path)
+    output = output_of(result)
+    assert result.returncode == 0, output[-4000:]
+    assert "[booktools] the last build stopped while it wrote the pages: every page is written again" in output
+    assert search_terms(path).get("quokka") == [docname], "the search does not find the page's new text"
+    again = minibook.build(path)
+    assert again.returncode == 0 and "the last build stopped" not in output_of(again)
 
 
 # -- a chapter that fails, or would lift the timeout --------------------------------------------
