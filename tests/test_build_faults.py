@@ -13,6 +13,7 @@ The first tests check the pieces without building, in a second.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ import torch
 from booktools.core import build_lock, strict
 from booktools.core.cache import database_damage, read_log
 from booktools.core.execute import chapter_timeout, error_output
+from booktools.core.hints import HintFilter
 from lesson_code import make_line
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -130,6 +132,40 @@ def test_damaged_lines_of_the_log_are_counted_and_the_rest_kept(tmp_path):
     good = {"time": 1.0, "docname": "book/a", "seconds": 2.5, "ok": True}
     log.write_text(json.dumps(good) + "\n" + '{"time": 2.0, "docname": "book/b", "sec' + "\n[1, 2]\n", encoding="utf-8")
     assert read_log(log) == ([good], 2)
+
+
+def stderr_record(cell: int) -> logging.LogRecord:
+    """myst-nb's warning about cell ``cell``'s stderr, as its logger hands it to Sphinx's handlers."""
+    record = logging.LogRecord("sphinx.mystnb", logging.WARNING, "", 0, "%s", None, None)
+    record.msg = f"stderr was found in the cell outputs of cell {cell} [mystnb.stderr]"
+    record.location = ("book/noisy", 31)
+    return record
+
+
+def test_the_stderr_warning_moves_to_the_cell_and_says_what_it_wrote():
+    asked: list[tuple[str, int]] = []
+
+    def lookup(docname: str, number: int) -> tuple[int, str]:
+        asked.append((docname, number))
+        return 29, "careful: 1e-3 is small"
+
+    record = stderr_record(4)
+    assert HintFilter(lookup).filter(record)
+    assert asked == [("book/noisy", 4)]
+    assert record.location == ("book/noisy", 29)
+    assert record.getMessage().startswith("the code cell at line 29 writes to stderr: 'careful: 1e-3 is small'. ")
+    assert record.getMessage().endswith("[mystnb.stderr]")
+
+
+def test_without_the_cell_s_output_the_stderr_warning_keeps_myst_nb_s_line():
+    def lookup(docname: str, number: int) -> tuple[int, str]:
+        raise LookupError("no cache")
+
+    record = stderr_record(4)
+    assert HintFilter(lookup).filter(record)
+    assert record.location == ("book/noisy", 31)
+    assert record.getMessage().startswith("the code cell at line 31 writes to stderr. ")
+    assert "Remove the print to stderr" in record.getMessage()
 
 
 HOLDER = """

@@ -18,7 +18,7 @@ from typing import Any
 
 STDERR = re.compile(r"^stderr was found in the cell outputs of cell (\d+)")
 # (docname, cell number from 1 among all of the chapter's cells) -> (the cell's line, first line of its stderr)
-StderrLookup = Callable[[str, int], tuple[int, str | None] | None]
+StderrLookup = Callable[[str, int], tuple[int | None, str | None]]  # raises if it cannot tell
 
 HINTS = (
     (
@@ -60,7 +60,9 @@ def stderr_message(line: int | None, first: str | None) -> str:
     )
 
 
-def stderr_cell(path: Path, md_config: Any, nb_config: Any, cache_path: Path, number: int) -> tuple[int, str | None]:
+def stderr_cell(
+    path: Path, md_config: Any, nb_config: Any, cache_path: Path, number: int
+) -> tuple[int | None, str | None]:
     """Cell ``number`` (from 1, among all cells) of the chapter at ``path``: its line, and the first line of its stderr.
 
     The stderr comes from the chapter's execution in the cache at ``cache_path``; ``None`` if there is none.
@@ -121,10 +123,9 @@ class HintFilter(logging.Filter):
             return
         docname = location[0]
         try:
-            found = self.stderr(docname, int(match.group(1)))
+            line, first = self.stderr(docname, int(match.group(1)))
         except Exception:  # no chapter, no cache: keep the line myst-nb gave
-            found = None
-        line, first = found if found is not None else (location[1] if len(location) > 1 else None, None)
+            line, first = (location[1] if len(location) > 1 else None), None
         record.msg = stderr_message(line, first) + text[match.end() :]  # keeps myst-nb's [mystnb.stderr]
         record.args = ()
         if line is not None:

@@ -19,7 +19,7 @@ from booktools.core.hints import HintFilter, StderrLookup, stderr_cell
 def stderr_lookup(app: Any) -> StderrLookup:
     """Find a cell of a chapter of ``app``'s book, and its stderr in the execution cache (see `stderr_cell`)."""
 
-    def lookup(docname: str, number: int) -> tuple[int, str | None]:
+    def lookup(docname: str, number: int) -> tuple[int | None, str | None]:
         env = app.env
         path = Path(env.doc2path(docname))
         return stderr_cell(
