@@ -85,5 +85,6 @@ lock:
 	@echo "requirements.lock updated: commit it with the change that needed it."
 
 # Never under a running build: the command takes the build lock first, and refuses while a build holds it.
+# It needs only the standard library: before .venv exists, any Python 3 runs it.
 clean:
-	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) -m booktools.commands.clean _build
+	@$(firstword $(wildcard $(BIN)/python) $(shell command -v $(PYTHON) || command -v python3)) -m booktools.commands.clean _build
