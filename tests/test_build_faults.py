@@ -134,6 +134,28 @@ def test_damaged_lines_of_the_log_are_counted_and_the_rest_kept(tmp_path):
     assert read_log(log) == ([good], 2)
 
 
+def test_storing_over_a_folder_left_without_its_notebook_works_and_forget_removes_the_folder(tmp_path):
+    import nbformat
+
+    from booktools.core import cache
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1", execution_count=1)])
+    notebook.cells[0].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
+    store = cache.open_cache(tmp_path)
+    cache.store(store, notebook, "chapter.md", "fingerprint", 1.0)
+    (folder,) = (tmp_path / "executed").iterdir()
+    (folder / "base.ipynb").unlink()  # the folder stays, as after a deletion by hand
+    cache.store(store, notebook, "chapter.md", "fingerprint", 1.0)  # jupyter-cache alone: FileExistsError
+    record = store.match_cache_notebook(notebook)
+    assert cache.notebook_damage(store, record, notebook) is None
+    (folder / "base.ipynb").unlink()
+    assert "is missing" in cache.notebook_damage(store, record, notebook)
+    cache.forget(store, record)
+    assert not folder.exists()
+    with pytest.raises(KeyError):
+        store.match_cache_notebook(notebook)
+
+
 def stderr_record(cell: int) -> logging.LogRecord:
     """myst-nb's warning about cell ``cell``'s stderr, as its logger hands it to Sphinx's handlers."""
     record = logging.LogRecord("sphinx.mystnb", logging.WARNING, "", 0, "%s", None, None)
