@@ -13,9 +13,12 @@ PORT   ?= 8000
 # (Without this line make would expand a command-line TITLE such as '$(shell ...)' when it exports it.)
 override TITLE := $(value TITLE)
 export TITLE
+# The same for `make diff BASE=...`: a git ref reaches Python through the environment, never through a shell.
+override BASE := $(value BASE)
+export BASE
 
 # `book` is also the name of a folder: without .PHONY make would call it up to date.
-.PHONY: book test serve clean bench lock lint help new-chapter pdf
+.PHONY: book test serve clean bench lock lint help new-chapter pdf diff
 
 help:
 	@echo "make book   build the site into $(HTML) (sets up .venv first)"
@@ -23,6 +26,7 @@ help:
 	@echo "make pdf    print the built book into _build/pdf/ (builds the site first if there is none)"
 	@echo "make serve  serve the built site on http://127.0.0.1:$(PORT)"
 	@echo "make bench  measure build times and page weights (prints a table, writes _build/bench.json)"
+	@echo "make diff BASE=origin/main  build the book at that git ref and this one; list what changed in _build/diff/"
 	@echo "make new-chapter TITLE=\"...\"  start book/<slug>.md from the chapter template"
 	@echo "make lock   re-resolve requirements.lock from pyproject.toml, with the hash of every file"
 	@echo "make lint   ruff (checks and formatting, as pre-commit), the chapter checks and zizmor (the workflows' security)"
@@ -63,6 +67,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check lesson_code booktools tests
 	$(BIN)/python -m booktools.commands.lint
 	$(BIN)/zizmor --offline --no-progress --min-severity medium .github/workflows
+
+# The base is built in a git work tree, _build/diff/base, kept for the next comparison.
+diff: $(STAMP)
+	$(BIN)/python -m booktools.commands.diff --base-from-env BASE
 
 new-chapter: $(STAMP)
 	$(BIN)/python -m booktools.commands.new_chapter --title-from-env TITLE

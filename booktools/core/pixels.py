@@ -1,0 +1,47 @@
+"""Figures compared by their pixels, and shown small: two PNG files may differ in their bytes (metadata,
+compression) and show the same picture, so a figure has changed only when its decoded pixels have.
+Taught nowhere in the book: this is how a reviewer sees what a change does to it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+THUMBNAIL_WIDTH = 320  # pixels: two side by side fit a laptop's screen
+
+
+def _decoded(png: bytes):
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGBA")
+
+
+def same_pixels(a: bytes, b: bytes) -> bool:
+    """Whether two PNG images decode to the same size and the same RGBA value at every pixel."""
+    if a == b:
+        return True
+    first, second = _decoded(a), _decoded(b)
+    return first.size == second.size and first.tobytes() == second.tobytes()
+
+
+def changed_share(a: bytes, b: bytes) -> float:
+    """The share of pixels that differ, from 0 to 1 (1 when the sizes differ)."""
+    first, second = _decoded(a), _decoded(b)
+    if first.size != second.size:
+        return 1.0
+    from PIL import ImageChops
+
+    difference = ImageChops.difference(first, second).convert("L").point(lambda value: 255 if value else 0)
+    return difference.histogram()[255] / (first.size[0] * first.size[1])
+
+
+def thumbnail(png: bytes, width: int = THUMBNAIL_WIDTH) -> str:
+    """The image scaled down to ``width`` pixels (never up), as a ``data:`` URI to put in a page."""
+    image = _decoded(png)
+    if image.size[0] > width:
+        image = image.resize((width, max(1, round(image.size[1] * width / image.size[0]))))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
