@@ -69,10 +69,23 @@ def test_pull_requests_lint_test_and_keep_the_artifacts(root: Path) -> None:
     commands = run_text(data)
     assert "apt-get install" in commands and "chromium" in commands
     assert commands.index("make lint") < commands.index("make test")
-    (upload,) = uses(data, "actions/upload-artifact")
-    assert upload["if"] == "always()"
-    kept = upload["with"]["path"].split()
+    uploads = {step["with"]["name"].split("-$")[0]: step for step in uses(data, "actions/upload-artifact")}
+    assert uploads["book"]["if"] == "always()"
+    kept = uploads["book"]["with"]["path"].split()
     assert {"_build/html", "_build/screenshots", "_build/.jupyter_cache/executions.jsonl"} <= set(kept)
+
+
+def test_pull_requests_show_what_they_do_to_the_book(root: Path) -> None:
+    data = workflow(root, "pull-request")
+    (checkout,) = uses(data, "actions/checkout")
+    assert checkout["with"]["fetch-depth"] == 0  # the target branch's history, for the base's work tree
+    (diff,) = [step for step in steps(data) if "make diff" in str(step.get("run", ""))]
+    assert diff["env"]["BASE"] == "origin/${{ github.base_ref }}" and "${{" not in diff["run"]
+    commands = run_text(data)
+    assert commands.index("make test") < commands.index("make diff")
+    assert 'cat _build/diff/summary.md >> "$GITHUB_STEP_SUMMARY"' in commands
+    uploads = {step["with"]["name"].split("-$")[0]: step for step in uses(data, "actions/upload-artifact")}
+    assert "_build/diff/report.html" in uploads["book-diff"]["with"]["path"].split()
 
 
 def test_main_is_published_on_pages(root: Path) -> None:
@@ -177,7 +190,7 @@ def test_zizmor_finds_nothing_of_medium_severity_or_above(root: Path) -> None:
             "actions/checkout@v4",
             "unpinned-uses",
         ),
-        ("pull-request", "        with:\n          persist-credentials: false\n", "", "artipacked"),
+        ("pull-request", "          persist-credentials: false\n", "", "artipacked"),
         ("pages", "permissions:\n  contents: read\n", "permissions: write-all\n", "excessive-permissions"),
     ],
 )
