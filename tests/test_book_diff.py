@@ -61,38 +61,48 @@ def test_a_thumbnail_is_a_smaller_png_of_the_figure():
         assert small.size == (200, 150)
 
 
-# -- reading an executed notebook and a page ---------------------------------------------
+# -- reading a built page --------------------------------------------------------------
 
 
-def _notebook(cells: list[dict]) -> dict:
-    return {"cells": [{"cell_type": "markdown", "source": "Some text."}, *cells]}
-
-
-def test_a_notebook_gives_its_glued_values_prints_and_figures_each_once():
-    figure = base64.b64encode(_png(_picture())).decode()
-    cell = {
-        "cell_type": "code",
-        "source": "import torch\nloss = f()\nprint(loss)",
-        "outputs": [
-            {"output_type": "stream", "name": "stdout", "text": "autograd:"},
-            {"output_type": "stream", "name": "stdout", "text": " tensor([1.0])\n"},
-            {
-                "output_type": "display_data",
-                "data": {"application/papermill.record/text/plain": "0.25"},
-                "metadata": {"scrapbook": {"name": "mse-loss", "mime_prefix": "application/papermill.record/"}},
-            },
-            {"output_type": "display_data", "data": {"image/png": figure, "text/plain": "<Figure size 600x400>"}},
-            {"output_type": "execute_result", "data": {"text/plain": "(2, 3)"}},
-        ],
-    }
+def test_a_page_gives_each_cell_printed_text_and_figures_and_its_glue_file_the_values(tmp_path: Path):
+    (tmp_path / "_images").mkdir()
+    (tmp_path / "_images" / "scatter.png").write_bytes(_png(_picture()))
+    inline = base64.b64encode(_png(_picture().rotate(90, expand=True))).decode()
+    html = f"""<html><body><article>
+    <div class="cell"><div class="cell_input"><pre>import torch
+x = torch.ones(3)</pre></div></div>
+    <div class="cell"><div class="cell_input"><pre># the loss
+loss = f()
+print(loss)</pre></div>
+    <div class="cell_output">
+      <div class="output stream"><pre>  z    p
+ 2.0  0.88
+</pre></div>
+      <div class="output text_plain"><pre>(2, 3)</pre></div>
+      <figure><img src="../_images/scatter.png" alt="a"></figure>
+      <div class="output text_html"><video src="data:video/mp4;base64,AAAA">The path descends.</video></div>
+      <img src="data:image/png;base64,{inline}" alt="b">
+    </div></div>
+    </article></body></html>"""
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "mse.html").write_text(html, encoding="utf-8")
     state = book_state.BookState(pages=["book/mse"])
-    book_state.read_notebook(state, "book/mse", _notebook([{"cell_type": "code", "source": "", "outputs": []}, cell]))
-    assert state.glued == {"mse-loss": ("book/mse", "0.25")}
+    book_state.read_outputs(state, "book/mse", tmp_path / "book" / "mse.html")
+    book_state.read_glue(
+        state, "book/mse", {"mse-loss": {"data": {"text/plain": "0.25"}, "output_type": "display_data"}}
+    )
+
+    assert list(state.printed) == [("book/mse", 2)]
     where, printed = state.printed[("book/mse", 2)]
-    assert printed == "autograd: tensor([1.0])\n(2, 3)\n"  # the two pieces joined with nothing added
-    assert where.first_line == "loss = f()"
-    assert list(state.figures) == [("book/mse", 2, 1)]
-    assert state.figures[("book/mse", 2, 1)][1] == _png(_picture())
+    assert (where.number, where.first_line) == (2, "loss = f()")
+    lines = printed.splitlines()
+    assert lines[:3] == ["  z    p", " 2.0  0.88", "(2, 3)"]  # as printed, leading spaces kept
+    assert lines[3].startswith("[an HTML output: The path descends. (content ")
+    assert state.glued == {"mse-loss": ("book/mse", "0.25")}
+    assert [state.figures[("book/mse", 2, n)][1] for n in (1, 2)] == [
+        _png(_picture()),
+        _png(_picture().rotate(90, expand=True)),
+    ]
 
 
 def test_a_page_text_leaves_out_outputs_and_glued_values():
@@ -103,7 +113,7 @@ def test_a_page_text_leaves_out_outputs_and_glued_values():
     <div class="cell_input"><pre>print(loss)</pre></div>
     <div class="cell_output"><pre>0.25</pre></div>
     </article></body></html>"""
-    assert book_state.article_lines(html) == ["Loss", "The loss is", "here.", "It falls.", "print(loss)"]
+    assert book_state.article_lines(html) == ["Loss", "The loss is here.", "It falls.", "print(loss)"]
 
 
 def test_a_glue_role_splits_into_key_and_format_as_myst_nb_splits_it():

@@ -47,8 +47,8 @@ def headline(changes: BookChanges) -> str:
 
 
 def where(cell: Cell) -> str:
-    """``book/mse, code cell 3 (loss = ...)``."""
-    return f"{cell.page}, code cell {cell.number}" + (f" (`{cell.first_line}`)" if cell.first_line else "")
+    """``book/mse, shown code cell 3 (`loss = ...`)``: the third code cell the page shows."""
+    return f"{cell.page}, shown code cell {cell.number}" + (f" (`{cell.first_line}`)" if cell.first_line else "")
 
 
 def _cut(text: str, limit: int = MAX_VALUE) -> str:

@@ -1,5 +1,6 @@
 """Figures compared by their pixels, and shown small: two PNG files may differ in their bytes (metadata,
 compression) and show the same picture, so a figure has changed only when its decoded pixels have.
+An image that Pillow cannot decode (an SVG) is compared by its bytes.
 Taught nowhere in the book: this is how a reviewer sees what a change does to it.
 """
 
@@ -18,16 +19,30 @@ def _decoded(png: bytes):
         return image.convert("RGBA")
 
 
+def _decodable(data: bytes) -> bool:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)):
+            return True
+    except UnidentifiedImageError:
+        return False
+
+
 def same_pixels(a: bytes, b: bytes) -> bool:
-    """Whether two PNG images decode to the same size and the same RGBA value at every pixel."""
+    """Whether two images decode to the same size and the same RGBA value at every pixel."""
     if a == b:
         return True
+    if not (_decodable(a) and _decodable(b)):
+        return False
     first, second = _decoded(a), _decoded(b)
     return first.size == second.size and first.tobytes() == second.tobytes()
 
 
 def changed_share(a: bytes, b: bytes) -> float:
-    """The share of pixels that differ, from 0 to 1 (1 when the sizes differ)."""
+    """The share of pixels that differ, from 0 to 1 (1 when the sizes differ, or an image is not decodable)."""
+    if not (_decodable(a) and _decodable(b)):
+        return 1.0
     first, second = _decoded(a), _decoded(b)
     if first.size != second.size:
         return 1.0
@@ -39,6 +54,8 @@ def changed_share(a: bytes, b: bytes) -> float:
 
 def thumbnail(png: bytes, width: int = THUMBNAIL_WIDTH) -> str:
     """The image scaled down to ``width`` pixels (never up), as a ``data:`` URI to put in a page."""
+    if not _decodable(png):  # an SVG: shown as it is, scaled by the page
+        return "data:image/svg+xml;base64," + base64.b64encode(png).decode("ascii")
     image = _decoded(png)
     if image.size[0] > width:
         image = image.resize((width, max(1, round(image.size[1] * width / image.size[0]))))
