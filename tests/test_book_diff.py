@@ -18,7 +18,7 @@ import pytest
 import torch
 from PIL import Image, PngImagePlugin
 
-from booktools.core import base_tree, book_diff, book_state, pixels, workspace
+from booktools.core import base_tree, book_diff, book_state, diff_report, pixels, workspace
 from booktools.core.book_comparison import compare_with
 
 # -- pixels ------------------------------------------------------------------------------
@@ -129,13 +129,20 @@ def test_a_changed_value_is_shown_in_its_sentence_as_the_page_formats_it():
     old = book_state.BookState(pages=["book/a", "book/b"])
     new = book_state.BookState(pages=["book/a", "book/b"])
     line = "The loss falls from {glue:text}`a-start:.2f` to {glue:text}`a-end:.3f`."
-    for state, end in ((old, "0.123456"), (new, "0.5")):
-        state.glued = {"a-start": ("book/a", "2.0"), "a-end": ("book/a", end), "a-n": ("book/a", "100")}
+    for state, start, end in ((old, "2.0001", "0.123456"), (new, "2.0002", "0.5")):
+        state.glued = {"a-start": ("book/a", start), "a-end": ("book/a", end), "a-n": ("book/a", "100")}
         state.sentences = {"a-start": [("book/b", line)], "a-end": [("book/b", line)]}
     changes = book_diff.compare(old, new)
-    assert [(c.key, c.page, c.old, c.new) for c in changes.glued] == [("a-end", "book/a", "0.123456", "0.5")]
+    assert [(c.key, c.page, c.old, c.new, c.visible) for c in changes.glued] == [
+        ("a-end", "book/a", "0.123456", "0.5", True),
+        ("a-start", "book/a", "2.0001", "2.0002", False),  # 2.00 either way on the page
+    ]
     assert changes.glued[0].sentences == [("book/b", "The loss falls from 2.00 to **0.123 → 0.500**.")]
+    assert changes.glued[1].sentences == [("book/b", "The loss falls from **2.00 → 2.00** to 0.500.")]
     assert not (changes.printed or changes.figures or changes.pages)
+    summary = diff_report.markdown(changes, diff_report.Sides("base", "head", [], []))
+    assert "2 glued values (1 shown differently on the pages)" in summary
+    assert summary.index("show differently (1)") < summary.index("0.123456") < summary.index("beyond the digits")
 
 
 def test_pages_list_the_lines_that_went_and_came():
@@ -246,6 +253,7 @@ def test_a_changed_default_lists_exactly_what_depends_on_it(compared):
 
     assert [(c.key, c.page) for c in changes.glued] == [("alpha-loss", "book/alpha")]  # not alpha-n, not beta-*
     (glued,) = changes.glued
+    assert glued.visible  # at the page's two decimals
     assert float(glued.old) == pytest.approx(loss_old, rel=1e-6)
     assert float(glued.new) == pytest.approx(loss_new, rel=1e-6)
     assert len(glued.sentences) == 1 and f"**{loss_old:.2f} → {loss_new:.2f}**" in glued.sentences[0][1]

@@ -9,6 +9,7 @@ and page text that differs, in ``_build/diff/summary.md`` and, with the figures 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
@@ -39,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         print("diff: say which commit to compare with: make diff BASE=origin/main (a branch, a tag or a commit)")
         return 2
     try:
-        comparison = compare_with(args.root, ref, args.out or args.root / "_build" / "diff", say=print)
+        comparison = compare_with(
+            args.root, ref, args.out or args.root / "_build" / "diff", say=functools.partial(print, flush=True)
+        )
     except BaseNotFound as error:
         print(f"diff: {error}", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ class GlueChange:
     old: str  # its text/plain, or MISSING
     new: str
     sentences: list[tuple[str, str]]  # (page, the sentence with the value as the page shows it, old -> new)
+    visible: bool  # whether a page shows it differently, at the digits its sentences format it to
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,12 @@ def sentence(line: str, key: str, old: BookState, new: BookState) -> str:
     return GLUE_ROLE.sub(value, line)
 
 
+def visible(line: str, key: str, old: str, new: str) -> bool:
+    """Whether the glue roles of ``key`` in ``line`` show ``old`` and ``new`` differently."""
+    specs = [spec for name, spec in (role_key(m.group(1)) for m in GLUE_ROLE.finditer(line)) if name == key]
+    return any(shown(old, spec) != shown(new, spec) for spec in specs)
+
+
 def _order(pages: list[str]):
     rank = {page: index for index, page in enumerate(pages)}
     return lambda page: rank.get(page, len(rank))
@@ -98,7 +105,8 @@ def compare(old: BookState, new: BookState) -> BookChanges:
         if before != after:
             used = new.sentences.get(key) or old.sentences.get(key) or []
             lines = [(page, sentence(line, key, old, new)) for page, line in used]
-            changes.glued.append(GlueChange(key, _glue_page(key, old, new), before, after, lines))
+            seen = any(visible(line, key, before, after) for _, line in used)
+            changes.glued.append(GlueChange(key, _glue_page(key, old, new), before, after, lines, seen))
     for place in sorted(old.printed.keys() | new.printed.keys(), key=lambda p: (page_rank(p[0]), p[1])):
         cell, before = old.printed.get(place, (None, ""))
         cell_new, after = new.printed.get(place, (None, ""))

@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass
 from html import escape
 
-from booktools.core.book_diff import MISSING, BookChanges, FigureChange
+from booktools.core.book_diff import MISSING, BookChanges, FigureChange, GlueChange
 from booktools.core.book_state import Cell
 from booktools.core.pixels import changed_share, thumbnail
 
@@ -37,8 +37,14 @@ def headline(changes: BookChanges) -> str:
     """One sentence: how many things of each kind changed."""
     if not changes:
         return "Nothing the book shows has changed: no glued number, printed output, figure or page text."
+    seen = sum(change.visible for change in changes.glued)
+    glued = _count(len(changes.glued), "glued value", "glued values")
+    if changes.glued:
+        glued += (
+            f" ({'none' if not seen else seen if seen < len(changes.glued) else 'all'} shown differently on the pages)"
+        )
     parts = [
-        _count(len(changes.glued), "glued value", "glued values"),
+        glued,
         _count(len(changes.printed), "printed output", "printed outputs"),
         _count(len(changes.figures), "figure", "figures"),
         _count(len(changes.pages), "page's text", "pages' text"),
@@ -88,6 +94,16 @@ def _figure_note(change: FigureChange) -> str:
     return f"{changed_share(change.old, change.new):.1%} of its pixels changed"
 
 
+def _glue_table(changes: list[GlueChange]) -> list[str]:
+    rows = ["| Page | Key | Old | New | Where the page says it |", "| --- | --- | --- | --- | --- |"]
+    for change in changes:
+        said = "<br>".join(f"{_cell(page)}: {_cell(line)}" for page, line in change.sentences) or "(not in the text)"
+        rows.append(
+            f"| {change.page} | `{change.key}` | {_cell(_cut(change.old))} | {_cell(_cut(change.new))} | {said} |"
+        )
+    return rows
+
+
 def markdown(changes: BookChanges, sides: Sides) -> str:
     """The summary, in GitHub's Markdown."""
     out = [
@@ -97,16 +113,14 @@ def markdown(changes: BookChanges, sides: Sides) -> str:
         "",
         f"**{headline(changes)}**",
     ]
-    if changes.glued:
-        out += ["", f"## Glued values ({len(changes.glued)})", ""]
-        out += ["| Page | Key | Old | New | Where the page says it |", "| --- | --- | --- | --- | --- |"]
-        for change in changes.glued:
-            said = (
-                "<br>".join(f"{_cell(page)}: {_cell(line)}" for page, line in change.sentences) or "(not in the text)"
-            )
-            out.append(
-                f"| {change.page} | `{change.key}` | {_cell(_cut(change.old))} | {_cell(_cut(change.new))} | {said} |"
-            )
+    seen = [change for change in changes.glued if change.visible]
+    unseen = [change for change in changes.glued if not change.visible]
+    if seen:
+        out += ["", f"## Glued values the pages show differently ({len(seen)})", "", *_glue_table(seen)]
+    if unseen:
+        out += ["", f"## Glued values that changed beyond the digits the pages show ({len(unseen)})", ""]
+        out += ["<details><summary>The values, and the sentences that show them</summary>", ""]
+        out += [*_glue_table(unseen), "", "</details>"]
     if changes.printed:
         out += ["", f"## Printed outputs ({len(changes.printed)})"]
         for change in changes.printed:
@@ -165,10 +179,16 @@ def html(changes: BookChanges, sides: Sides) -> str:
         f"<p>Base: {escape(sides.base)}. This build: {escape(sides.head)}.</p>",
         f"<p><strong>{escape(headline(changes))}</strong></p>",
     ]
-    if changes.glued:
-        out += [f"<h2>Glued values ({len(changes.glued)})</h2>", "<table>"]
+    groups = (
+        ("Glued values the pages show differently", [change for change in changes.glued if change.visible]),
+        ("Glued values that changed beyond the digits the pages show", [c for c in changes.glued if not c.visible]),
+    )
+    for title, group in groups:
+        if not group:
+            continue
+        out += [f"<h2>{title} ({len(group)})</h2>", "<table>"]
         out.append("<tr><th>Page</th><th>Key</th><th>Old</th><th>New</th><th>Where the page says it</th></tr>")
-        for change in changes.glued:
+        for change in group:
             said = "<br>".join(escape(f"{page}: {line}") for page, line in change.sentences)
             old = escape(change.old) if change.old != MISSING else "<em>none</em>"
             new = escape(change.new) if change.new != MISSING else "<em>none</em>"
