@@ -118,7 +118,13 @@ def markdown(changes: BookChanges, sides: Sides) -> str:
     if seen:
         out += ["", f"## Glued values the pages show differently ({len(seen)})", "", *_glue_table(seen)]
     if unseen:
-        out += ["", f"## Glued values that changed beyond the digits the pages show ({len(unseen)})", ""]
+        out += [
+            "",
+            f"## Glued values that look the same on the pages ({len(unseen)})",
+            "",
+            "They changed beyond the digits the pages show, or the pages do not show them.",
+            "",
+        ]
         out += ["<details><summary>The values, and the sentences that show them</summary>", ""]
         out += [*_glue_table(unseen), "", "</details>"]
     if changes.printed:
@@ -181,7 +187,10 @@ def html(changes: BookChanges, sides: Sides) -> str:
     ]
     groups = (
         ("Glued values the pages show differently", [change for change in changes.glued if change.visible]),
-        ("Glued values that changed beyond the digits the pages show", [c for c in changes.glued if not c.visible]),
+        (
+            "Glued values that look the same on the pages (changed beyond the digits shown, or not shown)",
+            [c for c in changes.glued if not c.visible],
+        ),
     )
     for title, group in groups:
         if not group:
