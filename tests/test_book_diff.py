@@ -50,8 +50,17 @@ def test_one_pixel_or_the_size_changes_the_figure():
     moved = _picture()
     moved.putpixel((39, 0), (213, 94, 0, 255))
     assert not pixels.same_pixels(_png(_picture()), _png(moved))
-    assert pixels.changed_share(_png(_picture()), _png(moved)) == pytest.approx(1 / (40 * 30))
+    assert pixels.changed_pixels(_png(_picture()), _png(moved)) == (1, 40 * 30)
     assert not pixels.same_pixels(_png(_picture()), _png(_picture().resize((40, 31))))
+    assert pixels.changed_pixels(_png(_picture()), _png(_picture().resize((40, 31)))) is None
+
+
+def test_the_changed_pixels_are_marked_in_red_and_nothing_else_is():
+    moved = _picture()
+    moved.putpixel((20, 10), (213, 94, 0, 255))
+    with Image.open(io.BytesIO(pixels.where_changed(_png(_picture()), _png(moved)))) as marked:
+        red = {(x, y) for x in range(40) for y in range(30) if marked.getpixel((x, y)) == (213, 0, 0)}
+    assert (20, 10) in red and all(abs(x - 20) <= 3 and abs(y - 10) <= 3 for x, y in red)  # widened, not moved
 
 
 def test_a_thumbnail_is_a_smaller_png_of_the_figure():

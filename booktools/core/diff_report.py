@@ -13,7 +13,7 @@ from html import escape
 
 from booktools.core.book_diff import MISSING, BookChanges, FigureChange, GlueChange
 from booktools.core.book_state import Cell
-from booktools.core.pixels import changed_share, thumbnail
+from booktools.core.pixels import changed_pixels, thumbnail, where_changed
 
 MAX_LINES = 30  # lines of one output's or one page's changes in the summary; the HTML report has them all
 MAX_VALUE = 60  # characters of a glued value in the summary's table
@@ -91,7 +91,11 @@ def _figure_note(change: FigureChange) -> str:
         return "new"
     if change.new is None:
         return "gone"
-    return f"{changed_share(change.old, change.new):.1%} of its pixels changed"
+    counted = changed_pixels(change.old, change.new)
+    if counted is None:
+        return "its size changed"
+    changed, total = counted
+    return f"{changed:,} of its {total:,} pixels changed ({100 * changed / total:.2g}%)"
 
 
 def _glue_table(changes: list[GlueChange]) -> list[str]:
@@ -218,6 +222,9 @@ def html(changes: BookChanges, sides: Sides) -> str:
                 _picture(change.old, "before"),
                 _picture(change.new, "after"),
             ]
+            marked = where_changed(change.old, change.new) if change.old and change.new else None
+            if marked is not None:
+                out.append(_picture(marked, "where the pixels differ, in red"))
     if changes.pages:
         out.append(f"<h2>Pages whose text changed ({len(changes.pages)})</h2>")
         out.append("<p>Their text without outputs and glued values, which are listed above.</p>")

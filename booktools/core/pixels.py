@@ -39,17 +39,34 @@ def same_pixels(a: bytes, b: bytes) -> bool:
     return first.size == second.size and first.tobytes() == second.tobytes()
 
 
-def changed_share(a: bytes, b: bytes) -> float:
-    """The share of pixels that differ, from 0 to 1 (1 when the sizes differ, or an image is not decodable)."""
-    if not (_decodable(a) and _decodable(b)):
-        return 1.0
-    first, second = _decoded(a), _decoded(b)
-    if first.size != second.size:
-        return 1.0
+def _changed_mask(a: bytes, b: bytes):
+    """A black-and-white image: white where the two images (of one size) differ."""
     from PIL import ImageChops
 
-    difference = ImageChops.difference(first, second).convert("L").point(lambda value: 255 if value else 0)
-    return difference.histogram()[255] / (first.size[0] * first.size[1])
+    return ImageChops.difference(_decoded(a), _decoded(b)).convert("L").point(lambda value: 255 if value else 0)
+
+
+def changed_pixels(a: bytes, b: bytes) -> tuple[int, int] | None:
+    """How many pixels differ, and of how many; ``None`` when the sizes differ or an image is not decodable."""
+    if not (_decodable(a) and _decodable(b)) or _decoded(a).size != _decoded(b).size:
+        return None
+    mask = _changed_mask(a, b)
+    return mask.histogram()[255], mask.size[0] * mask.size[1]
+
+
+def where_changed(a: bytes, b: bytes) -> bytes | None:
+    """The second image greyed, with the pixels that differ from the first in red, widened to stay visible when
+    the picture is made small; ``None`` when `changed_pixels` is."""
+    from PIL import Image, ImageFilter
+
+    if changed_pixels(a, b) is None:
+        return None
+    mask = _changed_mask(a, b).filter(ImageFilter.MaxFilter(7))
+    picture = _decoded(b).convert("L").point(lambda value: 160 + value * 95 // 255).convert("RGB")
+    picture.paste(Image.new("RGB", picture.size, (213, 0, 0)), mask=mask)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def thumbnail(png: bytes, width: int = THUMBNAIL_WIDTH) -> str:
