@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give --base REF, or --base-from-env NAME, but not both")
     ref = os.environ.get(args.base_from_env, "") if args.base_from_env else args.base
     if not ref.strip():
-        print("diff: say which commit to compare with: make diff BASE=origin/main (a branch, a tag or a commit)")
+        print(
+            "diff: say which commit to compare with: make diff BASE=origin/main (a branch, a tag or a commit)",
+            file=sys.stderr,
+        )
         return 2
     try:
         comparison = compare_with(
