@@ -18,7 +18,7 @@ import pytest
 import torch
 from PIL import Image, PngImagePlugin
 
-from booktools.core import base_tree, book_diff, book_state, diff_report, pixels, workspace
+from booktools.core import base_tree, book_diff, book_state, cache, diff_report, pixels, workspace
 from booktools.core.book_comparison import compare_with
 
 # -- pixels ------------------------------------------------------------------------------
@@ -161,6 +161,19 @@ def test_pages_list_the_lines_that_went_and_came():
     new = book_state.BookState(pages=["book/a"], prose={"book/a": ["Title", "One.", "Two, said again.", "Three."]})
     (change,) = book_diff.compare(old, new).pages
     assert (change.page, change.removed, change.added) == ("book/a", ["Two."], ["Two, said again."])
+
+
+def test_a_tree_without_an_execution_cache_starts_from_a_copy_and_one_with_a_cache_keeps_its_own(tmp_path: Path):
+    source, target, other = tmp_path / "source", tmp_path / "target", tmp_path / "other"
+    (source / "executed" / "abc").mkdir(parents=True)
+    (source / "global.db").write_bytes(b"records")
+    (source / "executed" / "abc" / "base.ipynb").write_text("{}", encoding="utf-8")
+    assert cache.copy_into(source, target)
+    assert (target / "executed" / "abc" / "base.ipynb").read_text(encoding="utf-8") == "{}"
+    (target / "global.db").write_bytes(b"its own records")
+    assert not cache.copy_into(source, target)
+    assert (target / "global.db").read_bytes() == b"its own records"
+    assert not cache.copy_into(other, tmp_path / "new") and not (tmp_path / "new").exists()  # nothing to copy
 
 
 # -- the base's work tree ----------------------------------------------------------------

@@ -68,22 +68,31 @@ def build(root: Path, name: str, say: Say) -> list[str]:
     return result.executed
 
 
+def build_both(root: Path, base: Path, say: Say) -> tuple[list[str], list[str]]:
+    """Build the base and this checkout, the one with an execution cache first; what each executed.
+
+    The second starts from a copy of the first's cache if it has none of its own (`share_cache`).
+    """
+    trees = {root: "the checkout", base: "the base"}
+    first, second = (root, base) if _has_cache(root) or not _has_cache(base) else (base, root)
+    executed = {first: build(first, trees[first], say)}
+    share_cache(first, second, say)
+    executed[second] = build(second, trees[second], say)
+    return executed[base], executed[root]
+
+
 def compare_with(root: Path, ref: str, out: Path, say: Say = print) -> Comparison:
     """Build the book at ``ref`` and this checkout's, compare them, and write the summary and the report in ``out``."""
     root, out = Path(root).resolve(), Path(out).resolve()
     base = out / "base"
     commit = base_tree.check_out(root, ref, base)
-    sides = {"base": (base, f"{ref} at {base_tree.describe(root, commit)}"), "head": (root, base_tree.head(root))}
-    order = ["head", "base"] if _has_cache(root) or not _has_cache(base) else ["base", "head"]
-    executed: dict[str, list[str]] = {}
-    for index, side in enumerate(order):
-        if index:
-            share_cache(sides[order[0]][0], sides[side][0], say)
-        executed[side] = build(sides[side][0], f"the {'base' if side == 'base' else 'checkout'}", say)
+    base_executed, head_executed = build_both(root, base, say)
     changes = book_diff.compare(book_state.read(base), book_state.read(root))
-    labels = diff_report.Sides(sides["base"][1], sides["head"][1], executed["base"], executed["head"])
+    sides = diff_report.Sides(
+        f"{ref} at {base_tree.describe(root, commit)}", base_tree.head(root), base_executed, head_executed
+    )
     out.mkdir(parents=True, exist_ok=True)
     summary, report = out / "summary.md", out / "report.html"
-    summary.write_text(diff_report.markdown(changes, labels), encoding="utf-8")
-    report.write_text(diff_report.html(changes, labels), encoding="utf-8")
+    summary.write_text(diff_report.markdown(changes, sides), encoding="utf-8")
+    report.write_text(diff_report.html(changes, sides), encoding="utf-8")
     return Comparison(changes, summary, report)
