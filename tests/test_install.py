@@ -282,6 +282,12 @@ def test_a_missing_cpu_torch_is_explained_on_linux() -> None:
     assert "PIP_EXTRA_INDEX_URL" not in supported.pip_advice(
         "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES", "Linux", (3, 12)
     )
+    unreachable = (
+        "WARNING: Retrying ... NewConnectionError ... /whl/cpu/torch/ (host download.pytorch.org)\n"
+        "ERROR: Cannot install torch==2.13.0+cpu because these package versions have conflicting dependencies."
+    )
+    advice = supported.pip_advice(unreachable, "Linux", (3, 13))
+    assert "could not reach it" in advice and "PIP_FIND_LINKS" in advice
 
 
 # -- the browser finder ----------------------------------------------------------------------------
