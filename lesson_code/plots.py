@@ -20,6 +20,7 @@ from lesson_code.checks import (
     check_bool,
     check_count,
     check_history,
+    check_items,
     check_numbers,
     check_shape,
     check_tensor,
@@ -115,12 +116,10 @@ def plot_params(
     check_axes("ax", ax)
     check_history("history", history)
     p = history.params.shape[1]
-    if (
-        isinstance(names, (str, bytes))
-        or not isinstance(names, Sequence)
-        or not all(isinstance(name, str) for name in names)
-    ):
-        raise TypeError(f"names must be a sequence of texts, one per parameter, got {describe(names)}")
+    names = check_items("names", names, "a sequence of texts, one per parameter")
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"names must be a sequence of texts, one per parameter, got {describe(name)} in {names}")
     if len(names) != p:
         raise ValueError(
             f"names must give one name for each of the {p} parameters of history, "

@@ -164,7 +164,7 @@ def test_page_markup(page_html):
         (dict(batch_sizes=(1.5,)), TypeError, "batch size must be an int"),
         (dict(seeds=(-1, 0)), ValueError, "seed must be at least 0"),
         (dict(steps=0), ValueError, "steps must be at least 1"),
-        (dict(a0=(1.0, 2.0, 3.0)), ValueError, "a0 must have shape (2,)"),
+        (dict(a0=(1.0, 2.0, 3.0)), ValueError, "a0 must be two numbers (a1, a2), got 3"),
         (dict(a0="ab"), TypeError, "a0 must be two numbers"),
         (dict(initial_lr=0.2), ValueError, "initial_lr must be one of"),
         (dict(initial_batch_size=50), ValueError, "initial_batch_size must be one of"),
@@ -183,7 +183,7 @@ def test_bad_data_raises_clearly(line):
     with pytest.raises(ValueError, match="y must be finite"):
         explorer_data(x, bad)
     with pytest.raises(ValueError, match="two columns"):
-        explorer_data(torch.ones(100, 3), y, a0=(0.0, 0.0, 0.0))
+        explorer_data(torch.ones(100, 3), y)
     with pytest.raises(ValueError, match="caption"):
         explorer_html(x, y, caption="  ")
 
