@@ -249,12 +249,14 @@ PROTOCOL = "state = rule.init(params), then step, state = rule.step(grad, state,
 """How `train` calls a rule, for the messages about a rule of one's own."""
 
 
-def check_rule_state(rule: UpdateRule, state: object) -> State:
-    """``state`` if it is what ``rule.init`` must return: a tuple (of tensors, for the rules here)."""
+def check_rule_state(rule: UpdateRule, state: object, source: str = "init") -> State:
+    """``state`` if it is what ``rule.init`` (or ``rule.step``, with ``source="step"``) must return as the state:
+    a tuple (of tensors, for the rules here)."""
     if not isinstance(state, tuple):
+        call = "rule.init(params) must return the state" if source == "init" else "rule.step must return a state"
         raise TypeError(
-            f"rule.init(params) must return the state, a tuple (() if the rule keeps nothing), "
-            f"got {describe(state)} from {type(rule).__name__}.init: the run calls {PROTOCOL}"
+            f"{call}, a tuple (() if the rule keeps nothing), got {describe(state)} from "
+            f"{type(rule).__name__}.{source}: the run calls {PROTOCOL}"
         )
     return state
 
@@ -279,5 +281,5 @@ def check_rule_step(rule: UpdateRule, result: object, grad: Tensor) -> tuple[Ten
             f"rule.step(grad, state, lr) must return a step shaped like grad, {tuple(grad.shape)}, "
             f"got shape {tuple(step.shape)} from {name}: the step is added to the parameters"
         )
-    check_rule_state(rule, state)
+    check_rule_state(rule, state, "step")
     return step, state
