@@ -231,3 +231,13 @@ def test_built_site_loads_the_script_on_explorer_pages_only(site: Path):
         text = page.read_text(encoding="utf-8")
         loads = re.search(r'<script[^>]+src="[^"]*_static/explorer\.js', text) is not None
         assert loads == (page in with_explorer), page.relative_to(site)
+
+
+def test_a_bowl_without_a_single_minimum_is_refused_saying_why(line):
+    _, y = line
+    x = torch.stack([torch.full((100,), 0.25), torch.ones(100)], dim=1)  # every input equal
+    assert float(torch.linalg.eigvalsh(x.double().T @ x.double())[0]) < 1e-9  # singular: no single minimum
+    with pytest.raises(
+        ValueError, match=r"x must hold inputs that are not all equal, got every input x\[:, 0\] equal to 0.25"
+    ):
+        explorer_data(x, y, batch_sizes=(10, 100))
