@@ -229,7 +229,7 @@ def noise_ball(x: Tensor, y: Tensor, *, lr: float, batch_size: int) -> float:
     eigenvalues, vectors = torch.linalg.eigh(hessian)
     if lr * float(eigenvalues[-1]) >= 2:
         bound = 2 / float(eigenvalues[-1])
-        raise ValueError(f"lr must be below the stability bound 2 / lambda_max = {bound:.4g}, got {lr}")
+        raise ValueError(f"lr must be below the stability bound 2 / lambda_max = {bound!r}, got {lr!r}")
     covariance = minibatch_covariance(x64, y64, a_star, batch_size)
     c = torch.einsum("ij,ik,kj->j", vectors, covariance, vectors)  # variances along the eigenvectors
     return float(lr / 2 * (c / (2 - lr * eigenvalues)).sum())

@@ -61,9 +61,8 @@ def plot_line(ax: Axes, a: Tensor, *, xlim: Sequence[float] = (-1.0, 1.0), **kwa
     r"""Draw the line $\hat y = a_1 x + a_2$ across ``xlim``."""
     check_axes("ax", ax)
     _check_point("a", a)
-    check_numbers("xlim", xlim, 2, "two numbers (low, high)")
+    lo, hi = check_numbers("xlim", xlim, 2, "two numbers (low, high)")
     style = {"color": FIT_COLOR, "linewidth": 2.5, "label": f"$\\hat y = {float(a[0]):.2f}x + {float(a[1]):.2f}$"}
-    lo, hi = float(xlim[0]), float(xlim[1])
     (line,) = ax.plot([lo, hi], [float(a[0]) * lo + float(a[1]), float(a[0]) * hi + float(a[1])], **(style | kwargs))
     return line
 

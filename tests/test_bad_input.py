@@ -1749,3 +1749,36 @@ def test_a_rule_steps_by_hand_from_its_init():
     step, _ = Adam().step(g, Adam().init(A), 0.1)  # bias-corrected first step: -lr * g / (|g| + eps)
     torch.testing.assert_close(step, -0.1 * g / (g.abs() + 1e-8))
     assert Plain().step(g, Plain().init(A), 0.1)[0].tolist() == pytest.approx([-0.1, 0.2])
+
+
+# -- one rule for array-likes: settings given together are any ordered sequence ------------------
+
+
+def test_settings_given_together_are_any_ordered_sequence():
+    """Lists, tuples, ranges and 1-D tensors or NumPy arrays give the same results (see lesson_code.checks)."""
+    for a in ([3.0, 2.0], np.array([3.0, 2.0]), torch.tensor([3.0, 2.0]), np.array([3, 2])):
+        assert torch.equal(make_line(10, a, seed=0)[1], make_line(10, (3.0, 2.0), seed=0)[1])
+    for seeds in ([0, 1, 2], np.arange(3), torch.arange(3), range(3)):
+        assert torch.equal(batch_indices(10, 2, 4, seeds), batch_indices(10, 2, 4, (0, 1, 2)))
+    for sizes in ([64, 4, 10], np.array([64, 4, 10]), torch.tensor([64, 4, 10])):
+        assert layer_shapes(sizes) == layer_shapes(SIZES) and torch.equal(init_params(sizes, seed=0, on="cpu"), P)
+    for lrs in ([0.1, 0.3], np.array([0.1, 0.3]), torch.tensor([0.1, 0.3], dtype=torch.float64)):
+        grid = sgd_lr_grid(X, Y, A, lrs=lrs, batch_size=5, epochs=2, seed=0)
+        assert torch.equal(grid, sgd_lr_grid(X, Y, A, lrs=(0.1, 0.3), batch_size=5, epochs=2, seed=0))
+    for span in ([0.0, 1.0], np.array([0.0, 1.0]), torch.tensor([0.0, 1.0])):
+        assert torch.equal(loss_grid(X, Y, span, span, num=3)[2], loss_grid(X, Y, (0.0, 1.0), (0.0, 1.0), num=3)[2])
+        assert list(plot_line(ax(), A, xlim=span).get_xdata()) == [0.0, 1.0]
+    small = {"batch_sizes": (5, 10), "steps": 2}
+    reference = explorer_data(X, Y, lrs=(0.1, 0.3), seeds=(0, 1), a0=(-1.0, 1.0), **small)
+    for lrs, seeds, a0 in (
+        (np.array([0.1, 0.3]), np.arange(2), np.array([-1.0, 1.0])),
+        (torch.tensor([0.1, 0.3], dtype=torch.float64), torch.arange(2), torch.tensor([-1.0, 1.0])),
+    ):
+        assert explorer_data(X, Y, lrs=lrs, seeds=seeds, a0=a0, **small) == reference
+    assert len(plot_params(ax(), GD, names=np.array(["slope", "intercept"]))) == 2
+
+
+def test_data_given_as_a_list_or_an_array_is_refused_with_the_fix_everywhere():
+    """Data and parameters are tensors only: the table holds a list or an array of them for every module."""
+    refused = {case[0].split()[0] for case in DATA_OF_A_WRONG_TYPE}
+    assert len(refused) >= 25, sorted(refused)
