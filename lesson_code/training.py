@@ -151,7 +151,7 @@ def epoch_batches(n: int, batch_size: int, epochs: int, *, seed: int) -> list[Te
     batch_size = check_count("batch_size", batch_size, 1, n)
     epochs = check_count("epochs", epochs, 1)
     check_fits("n", n, 3 * n, what="int64 indices")
-    check_fits("epochs", epochs, epochs * (n + 12), what="int64 indices and batch records")
+    check_fits("epochs", epochs, epochs * (n + 20 * steps_per_epoch(n, batch_size)), what="indices and batch records")
     seed = check_seed("seed", seed)
     generator = torch.Generator().manual_seed(seed)
     batches: list[Tensor] = []
