@@ -82,9 +82,14 @@ def _book_names(**torch_names: str) -> Any:
                         f"gradient_descent(..., lr={value!r}, rule={cls.__name__}()), or sgd or train alike"
                     )
                 if key in torch_names:
+                    spelled = [repr(arg) for arg in args] + [
+                        _spelled(torch_names[k], v) if k in torch_names else f"{k}={v!r}"
+                        for k, v in kwargs.items()
+                        if k in torch_names or k in ours
+                    ]
                     raise TypeError(
                         f"{key} is torch.optim's name: the book's {cls.__name__} must be given "
-                        f"{torch_names[key]}, got {given}: write {cls.__name__}({_spelled(torch_names[key], value)})"
+                        f"{torch_names[key]}, got {given}: write {cls.__name__}({', '.join(spelled)})"
                     )
                 raise TypeError(
                     f"{key} is not an argument of {cls.__name__}: it must be given {', '.join(ours)}, got {given}"
