@@ -29,7 +29,14 @@ from lesson_code.checks import (
     describe,
 )
 from lesson_code.divergence import DivergenceError, final_problem, loss_problem, update_problem
-from lesson_code.updates import Plain, UpdateRule, check_rule, check_rule_state, check_rule_step
+from lesson_code.updates import (
+    Plain,
+    UpdateRule,
+    check_rule,
+    check_rule_state,
+    check_rule_step,
+    refuse_torch_run_names,
+)
 
 LossFn = Callable[[Tensor, Tensor, Tensor], Tensor]
 """``loss_fn(params, x, y)``: a scalar loss of the parameters on the examples ``x, y``."""
@@ -163,6 +170,7 @@ def epoch_batches(n: int, batch_size: int, epochs: int, *, seed: int) -> list[Te
     return batches
 
 
+@refuse_torch_run_names
 def train(
     loss_fn: LossFn,
     params0: Tensor,
@@ -225,6 +233,7 @@ def train(
     return History(torch.stack(params), torch.tensor(losses, dtype=dtype), tuple(batches), lr)
 
 
+@refuse_torch_run_names
 def gradient_descent(
     loss_fn: LossFn,
     params0: Tensor,
@@ -249,6 +258,7 @@ def gradient_descent(
     )
 
 
+@refuse_torch_run_names
 def sgd(
     loss_fn: LossFn,
     params0: Tensor,

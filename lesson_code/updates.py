@@ -10,6 +10,7 @@ running averages) in a state it is handed back.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Protocol, TypeVar
 
@@ -108,6 +109,33 @@ def _spelled(names: str, value: object) -> str:
     if len(ours) > 1 and isinstance(value, (tuple, list)) and len(value) == len(ours):
         return ", ".join(f"{name}={item!r}" for name, item in zip(ours, value, strict=True))
     return f"{ours[0]}={value!r}"
+
+
+RUN_NAMES = {
+    "momentum": "rule=Momentum(beta={value!r})",
+    "nesterov": "rule=Momentum(beta=0.9, nesterov={value!r})",
+    "betas": "rule=Adam(beta1=..., beta2=...) with the two numbers of {value!r}",
+    "alpha": "rule=RMSProp(alpha={value!r})",
+    "weight_decay": "loss_fn=functools.partial(ridge_mse, weight_decay={value!r})",
+}
+"""torch.optim's arguments that a reader may pass to a run, and the book's way to say each."""
+
+
+def refuse_torch_run_names(run: Callable[..., Any]) -> Callable[..., Any]:
+    """``run`` (`train`, `gradient_descent`, `sgd`), answering torch.optim's ``momentum=``, ``betas=``,
+    ``weight_decay=`` ... with the book's spelling instead of Python's bare "unexpected keyword argument"."""
+
+    @functools.wraps(run)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for key in RUN_NAMES.keys() & kwargs.keys():
+            value = kwargs[key]
+            raise TypeError(
+                f"{key} is torch.optim's argument: the book's {run.__name__} must be given "
+                f"{RUN_NAMES[key].format(value=value)}, got {key}={value!r}"
+            )
+        return run(*args, **kwargs)
+
+    return checked
 
 
 class UpdateRule(Protocol):

@@ -1315,6 +1315,27 @@ CASES = [
     ("Adam(betas=(0.9, 0.99))", lambda: Adam(betas=(0.9, 0.99)), "betas", "(0.9, 0.99)", TypeError),
     ("Adam(amsgrad=True)", lambda: Adam(amsgrad=True), "amsgrad", "True", TypeError),
     ("Plain(lr=0.1)", lambda: Plain(lr=0.1), "lr", "0.1", TypeError),
+    (
+        "sgd(momentum=0.9)",
+        lambda: sgd(linear_mse, A, X, Y, lr=0.1, batch_size=2, epochs=1, seed=0, momentum=0.9),
+        "momentum",
+        "0.9",
+        TypeError,
+    ),
+    (
+        "gd(weight_decay=0.1)",
+        lambda: gradient_descent(linear_mse, A, X, Y, lr=0.1, steps=1, weight_decay=0.1),
+        "weight_decay",
+        "0.1",
+        TypeError,
+    ),
+    (
+        "train(betas=(0.9, 0.99))",
+        lambda: train(linear_mse, A, X, Y, lr=0.1, batches=[torch.arange(10)], betas=(0.9, 0.99)),
+        "betas",
+        "(0.9, 0.99)",
+        TypeError,
+    ),
     # sizes that cannot fit in memory, refused before anything is allocated
     ("make_line n=10**12", lambda: make_line(10**12), "n", "1000000000000", ValueError),
     ("make_curve n=10**12", lambda: make_curve(10**12), "n", "1000000000000", ValueError),

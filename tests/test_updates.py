@@ -154,3 +154,18 @@ def test_lr_given_to_a_rule_says_it_goes_to_the_run(rule, data):
         TypeError, match=rf"lr must be passed to the run, not to the rule, got {rule.__name__}\(lr=0.01\)"
     ):
         rule(lr=0.01)
+
+
+def test_torch_optims_momentum_given_to_a_run_is_answered_with_the_rule_that_takes_the_same_steps(data):
+    x, y = data
+    with pytest.raises(TypeError) as raised:
+        gradient_descent(linear_mse, torch.zeros(2), x, y, lr=0.05, steps=5, momentum=0.9)
+    rule = str(raised.value).split("must be given rule=", 1)[1].split(", got")[0]  # the rule the message offers
+    ours = gradient_descent(linear_mse, torch.zeros(2), x, y, lr=0.05, steps=5, rule=eval(rule, {"Momentum": Momentum}))
+    a = torch.zeros(2, requires_grad=True)
+    optimiser = torch.optim.SGD([a], lr=0.05, momentum=0.9)  # the oracle: torch's own momentum
+    for _ in range(5):
+        optimiser.zero_grad()
+        linear_mse(a, x, y).backward()
+        optimiser.step()
+    torch.testing.assert_close(ours.final, a.detach())
