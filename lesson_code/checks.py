@@ -437,6 +437,19 @@ def check_fits(name: str, given: object, numbers: int, *, itemsize: int = 8, wha
         )
 
 
+def check_overflow(
+    result: Tensor, what: str, inputs: str = "x and a", fix: str = "pass them as .double(), or scale them down"
+) -> Tensor:
+    """Raise ``ValueError`` unless ``result``, computed from finite ``inputs``, is finite: an overflow of its dtype
+    is said, not returned as inf or nan."""
+    if not all_finite(result):
+        raise ValueError(
+            f"{inputs} must be small enough that {what} is finite in {result.dtype}, "
+            f"got {_first_bad(~torch.isfinite(result.detach()), result.detach())}: {fix}"
+        )
+    return result
+
+
 def check_gram(name: str, x: Tensor, gram: Tensor) -> Tensor:
     r"""Raise ``ValueError`` unless $X^\top X$ (``gram``), computed from the finite ``x``, is finite in its dtype."""
     if not all_finite(gram):

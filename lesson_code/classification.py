@@ -13,6 +13,7 @@ from lesson_code.checks import (
     check_count,
     check_fits,
     check_labels01,
+    check_overflow,
     check_positive,
     check_regression,
     check_seed,
@@ -99,7 +100,7 @@ def logistic_grad(w: Tensor, x: Tensor, y: Tensor) -> Tensor:
     r"""Gradient of the logistic loss, by hand: $\nabla L(w) = \frac{1}{n} X^\top (\sigma(X w) - y)$."""
     check_regression(x, y, w, a_name="w", same_dtype=True)
     check_labels01("y", y)
-    return x.T @ (sigmoid(x @ w) - y) / len(y)
+    return check_overflow(x.T @ (sigmoid(x @ w) - y) / len(y), "the gradient x.T @ (sigmoid(x @ w) - y) / n", "x and w")
 
 
 def accuracy(w: Tensor, x: Tensor, y: Tensor) -> float:

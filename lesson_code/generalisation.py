@@ -17,6 +17,7 @@ from lesson_code.checks import (
     check_fits,
     check_gram,
     check_number,
+    check_overflow,
     check_regression,
     check_same_dtype,
     check_seed,
@@ -136,7 +137,8 @@ def ridge_grad(a: Tensor, x: Tensor, y: Tensor, weight_decay: float) -> Tensor:
     step on the data, every weight shrinks by the factor $1 - \eta\alpha$, hence "weight decay".
     """
     check_regression(x, y, a, same_dtype=True)
-    return 2.0 / len(y) * x.T @ (x @ a - y) + _check_decay(weight_decay) * _decayed(a)
+    grad = 2.0 / len(y) * x.T @ (x @ a - y) + _check_decay(weight_decay) * _decayed(a)
+    return check_overflow(grad, "the gradient of ridge_mse")
 
 
 def ridge_fit(x: Tensor, y: Tensor, weight_decay: float = 0.0) -> Tensor:

@@ -22,6 +22,7 @@ from lesson_code.checks import (
     check_history,
     check_items,
     check_numbers,
+    check_overflow,
     check_shape,
     check_tensor,
     describe,
@@ -160,6 +161,7 @@ def plot_loss_contours(
     check_axes("ax", ax)
     levels = check_count("levels", levels, 1)
     grid_a1, grid_a2, loss = loss_grid(x, y, a1, a2, num=num)
+    check_overflow(loss, "the loss over the a1 by a2 rectangle", "x and y", "narrow a1 and a2, or pass x.double()")
     low, high = float(loss.min()), float(loss.max())
     if low <= 0 and high > 0:  # an exact fit on the grid: no geometric sequence starts at 0
         low = float(loss[loss > 0].min())

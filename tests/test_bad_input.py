@@ -1426,6 +1426,22 @@ CASES = [
         "e+160",
         ValueError,
     ),
+    ("mse_grad that overflows", lambda: mse_grad(torch.ones(2), X * 1e20, Y), "x and a", "nan", ValueError),
+    ("ridge_grad that overflows", lambda: ridge_grad(torch.ones(4), F * 1e20, CY, 0.1), "x and a", "nan", ValueError),
+    (
+        "logistic_grad that overflows",
+        lambda: logistic_grad(torch.zeros(3), XC * 1e38, YC),
+        "x and w",
+        "inf",
+        ValueError,
+    ),
+    (
+        "plot_loss_contours a loss that overflows",
+        lambda: plot_loss_contours(ax(), X * 1e20, Y, (0.0, 1.0), (0.0, 1.0), num=3),
+        "x and y",
+        "inf",
+        ValueError,
+    ),
     ("exponential rates that underflow", lambda: exponential(0.1, 1000, gamma=0.1), "steps", "1000", ValueError),
     (
         "step_decay rates that underflow",
