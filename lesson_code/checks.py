@@ -10,6 +10,8 @@ What the package accepts, everywhere (one rule for array-likes):
 - **Data and parameters** (``x``, ``y``, ``a``, ``params0``, ``z``, ...) are torch tensors, and only tensors:
   a list or a NumPy array is refused with the fix (``torch.tensor(...)``, ``torch.from_numpy(...)``), since the
   dtype and autograd matter there, and a silent conversion would choose them for the reader.
+  Values given per step or per example (a schedule's rates for `sgd_paths`, the index tensors of ``batches``)
+  are data too: tensors, as the package's own functions make them.
 - **One number** (``lr``, ``n``, ``seed``, ``gamma``, ...) is a Python or NumPy number, never a bool; a tensor of one
   number is refused with the fix ``float(...)``.
 - **A few settings given together** (``make_line``'s ``a``, ``lrs``, ``batch_sizes``, ``seeds``, ``sizes``, ``a0``,

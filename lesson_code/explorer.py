@@ -176,7 +176,7 @@ def explorer_data(
     Full-batch runs do not depend on the seed, so there is one per learning rate (``"seed": null``).
     Each run holds its parameters ``a1, a2`` and its loss on all the data ``loss`` at steps
     ``0..k``, the loss of each step on its own batch ``batch_loss``, and ``diverged_at``
-    (the step whose loss was no longer finite, or ``null``); a diverged run has ``k < steps``.
+    (the number of steps after which the run was no longer finite, or ``null``); a diverged run has ``k <= steps``.
     Mini-batches are the same for every learning rate, so they are stored once per batch
     size and seed, in ``batches``. Every float keeps `DIGITS` significant digits.
     The page opens on ``initial_lr`` and ``initial_batch_size`` (by default the middle ones).
