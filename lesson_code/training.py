@@ -29,13 +29,13 @@ from lesson_code.checks import (
     describe,
 )
 from lesson_code.divergence import DivergenceError, final_problem, loss_problem, update_problem
+from lesson_code.torch_names import refuse_torch_run_names
 from lesson_code.updates import (
     Plain,
     UpdateRule,
     check_rule,
     check_rule_state,
     check_rule_step,
-    refuse_torch_run_names,
 )
 
 LossFn = Callable[[Tensor, Tensor, Tensor], Tensor]
