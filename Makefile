@@ -92,11 +92,12 @@ new-chapter: $(STAMP)
 # from PyPI, keeping the current pins where they fit (UPGRADE=1 takes the newest); torch's Linux CPU
 # build gets its digests from booktools/lock/torch-cpu-wheels.toml (booktools/commands/lock.py).
 UV := uv==0.13.9
+PACKAGING := packaging==26.4
 lock:
 	rm -rf _build/lock-venv
 	$(PYTHON) -m venv _build/lock-venv
-	_build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check "$(UV)"
-	$(PYTHON) -m booktools.commands.lock --uv _build/lock-venv/bin/uv $(if $(UPGRADE),--upgrade)
+	_build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check "$(UV)" "$(PACKAGING)"
+	_build/lock-venv/bin/python -m booktools.commands.lock --uv _build/lock-venv/bin/uv $(if $(UPGRADE),--upgrade)
 	rm -rf _build/lock-venv
 
 clean:

@@ -185,7 +185,7 @@ def test_make_lock_changes_nothing_when_run_again(root: Path, tmp_path: Path) ->
 
 
 def test_make_lock_refuses_a_torch_the_table_lacks(root: Path, tmp_path: Path) -> None:
-    pyproject = (root / "pyproject.toml").read_text().replace('"torch==2.13.0"', '"torch==2.99.0"')
+    pyproject = (root / "pyproject.toml").read_text().replace('torch = "2.13.0"', 'torch = "2.99.0"')
     result = run_lock(root, tmp_path, pyproject)
     assert result.returncode == 1
     assert (
