@@ -22,7 +22,9 @@ from typing import Any
 
 from booktools.core.dependencies import fingerprint
 from booktools.core.settings import ExecutionSettings
+from booktools.core.streams import MERGED
 
+STREAMS_KEY = "booktools_streams"  # how the cached execution's printed output was joined
 FINGERPRINT_KEY = "booktools_fingerprint"
 LOG_NAME = "executions.jsonl"
 CACHE_TABLES = ("nbcache", "nbproject", "settings")  # jupyter-cache's tables
@@ -159,7 +161,8 @@ def cached_record(
     jupyter-cache matches the notebook's code cells; the record must also carry the fingerprint of
     what the notebook depends on now (:func:`booktools.core.dependencies.fingerprint`, as `store`
     writes it). A record of the same code made with other dependencies can never be used again and
-    is removed; so is a record whose executed notebook is damaged, with a line from ``say`` that
+    is removed, as is one whose printed output was not joined as `booktools.core.streams` joins it;
+    so is a record whose executed notebook is damaged, with a line from ``say`` that
     names the chapter.
     """
     current = fingerprint(notebook, settings.root, settings.packages, settings.lock_files)
@@ -172,7 +175,7 @@ def cached_record(
         forget(cache, record)
         say(f"the execution cache is damaged: the cached outputs of {docname}: {problem}. {docname} is executed again.")
         return None, current
-    if record.data.get(FINGERPRINT_KEY) != current:
+    if record.data.get(FINGERPRINT_KEY) != current or record.data.get(STREAMS_KEY) != MERGED:
         forget(cache, record)
         return None, current
     return record, current
@@ -188,7 +191,9 @@ def store(cache: Any, executed: Any, uri: str, fingerprint: str, seconds: float)
     from jupyter_cache.base import CacheBundleIn
 
     cache.cache_notebook_bundle(
-        CacheBundleIn(executed, uri, data={"execution_seconds": seconds, FINGERPRINT_KEY: fingerprint}),
+        CacheBundleIn(
+            executed, uri, data={"execution_seconds": seconds, FINGERPRINT_KEY: fingerprint, STREAMS_KEY: MERGED}
+        ),
         check_validity=False,
         overwrite=True,
     )
