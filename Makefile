@@ -15,11 +15,13 @@ override TITLE := $(value TITLE)
 export TITLE
 
 # `book` is also the name of a folder: without .PHONY make would call it up to date.
-.PHONY: book test serve clean bench lock lint help new-chapter pdf
+.PHONY: book test check stress serve clean bench lock lint help new-chapter pdf
 
 help:
 	@echo "make book   build the site into $(HTML) (sets up .venv first)"
+	@echo "make check  the one-minute check while you write: ruff, the chapter checks, the tests that need no build"
 	@echo "make test   run every test: lesson_code, a clean build, the built HTML, the browser"
+	@echo "make stress the fault, reproducibility and browser tests beside two busy processes (not in make test)"
 	@echo "make pdf    print the built book into _build/pdf/ (builds the site first if there is none)"
 	@echo "make serve  serve the built site on http://127.0.0.1:$(PORT)"
 	@echo "make bench  measure build times and page weights (prints a table, writes _build/bench.json)"
@@ -45,6 +47,19 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The tests that need no build: not `build` (the built book), `browser` or `slow` (copies of the book).
+# BOOK_TESTS_NO_BUILD makes any test that would build anyway fail at once, naming the marker it lacks.
+UNIT_TESTS := not build and not browser and not slow
+
+check: $(STAMP)
+	$(BIN)/ruff check lesson_code booktools tests
+	$(BIN)/ruff format --check lesson_code booktools tests
+	$(BIN)/python -m booktools.commands.lint
+	BOOK_TESTS_NO_BUILD=1 $(BIN)/python -m pytest -q -m "$(UNIT_TESTS)"
+
+stress: $(STAMP)
+	$(BIN)/python -m booktools.commands.stress
 
 pdf: $(STAMP)
 	@test -f $(HTML)/index.html || $(MAKE) book
