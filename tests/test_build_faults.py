@@ -344,6 +344,17 @@ def test_a_figure_that_fails_to_draw_fails_the_build_at_its_cell(failing):
     )
 
 
+@pytest.mark.slow
+def test_the_execution_report_links_each_failed_chapter_to_its_traceback(failing):
+    path, chapters, _, _ = failing
+    reports = path / "_build" / "html" / "reports"
+    page = (reports / "execution.html").read_text(encoding="utf-8")
+    for title in ("Dies", "Shorter", "Draws"):
+        docname = f"book/{chapters[title].stem}"
+        assert f'<a class="failed" href="{docname}.err.log">failed (see its log)</a>' in page, page
+        assert (reports / f"{docname}.err.log").is_file()
+
+
 def test_an_error_among_the_outputs_of_a_cell_that_ran_is_found():
     import nbformat
 
