@@ -71,3 +71,26 @@ def test_an_execution_joins_a_print_the_kernel_sent_in_two_messages(tmp_path: Pa
     assert [(o.output_type, o.get("name"), o.get("text")) for o in outputs] == [
         ("stream", "stdout", "autograd: tensor([1.])\n")
     ]
+
+
+@pytest.mark.slow
+def test_a_print_the_kernel_sent_in_two_messages_is_one_block_on_the_page(tmp_path: Path) -> None:
+    """Through the build: executed, cached and rendered by myst-nb, the page shows the print whole and once."""
+    import minibook
+    from bs4 import BeautifulSoup
+
+    path = tmp_path / "book"
+    chapter = minibook.make(path, ["Prints"])["Prints"]
+    code = (
+        "import sys, time\n\n"
+        "sys.stdout.write('autograd: '); sys.stdout.flush(); time.sleep(0.2)\n"
+        "print('tensor([-0.4466,  0.1234])')"
+    )
+    text = chapter.read_text(encoding="utf-8")
+    start = text.index("```{code-cell}")
+    chapter.write_text(text[:start] + f"```{{code-cell}} ipython3\n{code}\n```\n\n" + text[start:], encoding="utf-8")
+    result = minibook.build(path)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    page = BeautifulSoup((path / "_build" / "html" / "book" / f"{chapter.stem}.html").read_text(), "html.parser")
+    first = page.select(".cell")[0]
+    assert [pre.get_text() for pre in first.select(".cell_output pre")] == ["autograd: tensor([-0.4466,  0.1234])\n"]
