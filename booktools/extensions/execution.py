@@ -195,8 +195,11 @@ def remember_start(app: Sphinx) -> None:
 
 
 def write_report(app: Sphinx, exception: Exception | None) -> None:
-    """build-finished: write the execution report (`booktools.core.execution_report`) into the site."""
-    if not _enabled(app) or app.builder.format != "html":
+    """build-finished: write the execution report (`booktools.core.execution_report`) into the site.
+
+    Also after a build whose chapters failed (their warnings fail it), not after one that crashed.
+    """
+    if exception is not None or not _enabled(app) or app.builder.format != "html":
         return
     env = app.env
     ordered = toc.docnames(Path(app.confdir)) if (Path(app.confdir) / "_toc.yml").is_file() else []
