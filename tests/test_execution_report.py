@@ -106,7 +106,7 @@ def test_each_chapter_is_one_row_saying_how_its_outputs_were_made(tmp_path: Path
     table = Table()
     table.feed(path.read_text(encoding="utf-8"))
     header, *body = table.rows
-    assert header == ["Chapter", "Outputs", "Seconds", "Executed at", "Why it was executed"]
+    assert header == ["Chapter", "Outputs", "Seconds", "Finished at", "Why it was executed"]
     assert [row[:3] + row[4:] for row in body] == [
         ["book/mse", "from the cache", "3.0", "first execution"],
         ["book/sgd", "executed in this build", "12.5", "lesson_code/losses.py changed"],

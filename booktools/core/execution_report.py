@@ -26,7 +26,7 @@ class Row:
     docname: str
     status: str  # "executed", "failed", "cached", or "not executed" (nothing logged for it)
     seconds: float | None
-    when: float | None  # seconds since the epoch
+    when: float | None  # when it finished, in seconds since the epoch
     reason: str  # why it ran; "" if nothing is logged
 
 
@@ -92,7 +92,7 @@ def page(found: list[Row], generated: float) -> str:
             f"<title>Execution report</title><style>{STYLE}</style></head><body>",
             "<h1>Execution report</h1>",
             f"<p>Built {stamp}. {html.escape(summary)}</p>",
-            "<table><thead><tr><th>Chapter</th><th>Outputs</th><th>Seconds</th><th>Executed at</th>"
+            "<table><thead><tr><th>Chapter</th><th>Outputs</th><th>Seconds</th><th>Finished at</th>"
             "<th>Why it was executed</th></tr></thead><tbody>",
             *lines,
             "</tbody></table></body></html>",
