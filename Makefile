@@ -1,7 +1,11 @@
 # Two commands do all the set-up on a fresh clone: `make book` and `make test`.
-# Both create .venv (Python 3.11) and install the exact versions in requirements.lock.
+# Both create .venv with the first of python3.11, python3.12 and python3.13 found (PYTHON=... names
+# another) and install the exact versions in requirements.lock. Supported: Linux x86_64 and macOS 14+
+# on Apple silicon; anything else stops at once with one message (booktools/commands/supported.py).
 
-PYTHON ?= python3.11
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(or $(shell for p in python3.11 python3.12 python3.13; do $$p -c '' >/dev/null 2>&1 && { echo $$p; break; }; done),python3)
+endif
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
@@ -13,32 +17,45 @@ PORT   ?= 8000
 # (Without this line make would expand a command-line TITLE such as '$(shell ...)' when it exports it.)
 override TITLE := $(value TITLE)
 export TITLE
+# The same for `make diff BASE=...`: a git ref reaches Python through the environment, never through a shell.
+override BASE := $(value BASE)
+export BASE
 
 # `book` is also the name of a folder: without .PHONY make would call it up to date.
-.PHONY: book test check stress serve clean bench lock lint help new-chapter pdf
+.PHONY: book test check stress serve clean bench lock lint help new-chapter pdf venv diff
 
 help:
 	@echo "make book   build the site into $(HTML) (sets up .venv first)"
+	@echo "make venv   only set up .venv: the first of python3.11, 3.12, 3.13 (or PYTHON=...) and requirements.lock"
 	@echo "make check  the one-minute check while you write: ruff, the chapter checks, the tests that need no build"
 	@echo "make test   run every test: lesson_code, a clean build, the built HTML, the browser"
 	@echo "make stress the fault, reproducibility and browser tests beside two busy processes (not in make test)"
 	@echo "make pdf    print the built book into _build/pdf/ (builds the site first if there is none)"
 	@echo "make serve  serve the built site on http://127.0.0.1:$(PORT)"
 	@echo "make bench  measure build times and page weights (prints a table, writes _build/bench.json)"
+	@echo "make diff BASE=origin/main  build the book at that git ref and this one; list what changed in _build/diff/"
 	@echo "make new-chapter TITLE=\"...\"  start book/<slug>.md from the chapter template"
-	@echo "make lock   re-resolve requirements.lock from pyproject.toml, with the hash of every file"
+	@echo "make lock   re-resolve requirements.lock for every supported platform and Python (UPGRADE=1: newest versions)"
 	@echo "make lint   ruff (checks and formatting, as pre-commit), the chapter checks and zizmor (the workflows' security)"
 	@echo "make clean  remove the build and the execution cache"
 
 # Every file pip installs must match a hash in requirements.lock (setuptools, the build backend, too);
 # then lesson_code is installed in place with that setuptools, from no index: nothing unpinned is fetched.
+# A failed install prints pip's last lines and what to do (on Linux, torch's CPU build comes from
+# PyTorch's CPU index, which pip is given through its environment, never from here).
 $(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "No $(PYTHON) found: install CPython 3.11, 3.12 or 3.13, or name one with PYTHON=..." >&2; exit 1; }
+	@$(PYTHON) -m booktools.commands.supported
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@$(BIN)/python -m booktools.commands.supported
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock > $(VENV)/pip.log 2>&1 \
+		|| { $(BIN)/python -m booktools.commands.supported --pip-log $(VENV)/pip.log; exit 1; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-index --no-deps --no-build-isolation -e .
 	@# Build matplotlib's font cache now, so that no chapter prints it to stderr.
 	$(BIN)/python -c "import matplotlib.pyplot"
 	@touch $@
+
+venv: $(STAMP)
 
 book: $(STAMP)
 	$(BIN)/python -m booktools.commands.strict .
@@ -79,25 +96,23 @@ lint: $(STAMP)
 	$(BIN)/python -m booktools.commands.lint
 	$(BIN)/zizmor --offline --no-progress --min-severity medium .github/workflows
 
+# The base is built in a git work tree, _build/diff/base, kept for the next comparison.
+diff: $(STAMP)
+	$(BIN)/python -m booktools.commands.diff --base-from-env BASE
+
 new-chapter: $(STAMP)
 	$(BIN)/python -m booktools.commands.new_chapter --title-from-env TITLE
 
-# pip-compile (pip-tools, in a throwaway venv) resolves pyproject.toml's dependencies, the book and
-# test extras and the build backend, newest first, through pip's own settings (so torch is the CPU
-# wheel on local disk), and writes every pin with the sha256 of every file of that version.
-# The comment block at the top of requirements.lock is kept.
-PIP_TOOLS := pip-tools==7.6.2
+# uv (in a throwaway venv) resolves one lock for Linux x86_64 and macOS arm64 on CPython 3.11-3.13
+# from PyPI, keeping the current pins where they fit (UPGRADE=1 takes the newest); torch's Linux CPU
+# build gets its digests from booktools/lock/torch-cpu-wheels.toml (booktools/commands/lock.py).
+UV := uv==0.13.9
 lock:
 	rm -rf _build/lock-venv
 	$(PYTHON) -m venv _build/lock-venv
-	_build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check "$(PIP_TOOLS)"
-	_build/lock-venv/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --all-build-deps \
-		--strip-extras --no-emit-index-url --no-emit-find-links --no-header --extra book --extra test \
-		--output-file _build/requirements.lock.new pyproject.toml
-	sed -n '/^[a-zA-Z]/q;p' requirements.lock > _build/requirements.lock.header
-	cat _build/requirements.lock.header _build/requirements.lock.new > requirements.lock
-	rm -rf _build/lock-venv _build/requirements.lock.new _build/requirements.lock.header
-	@echo "requirements.lock updated: commit it with the change that needed it."
+	_build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check "$(UV)"
+	$(PYTHON) -m booktools.commands.lock --uv _build/lock-venv/bin/uv $(if $(UPGRADE),--upgrade)
+	rm -rf _build/lock-venv
 
 clean:
 	rm -rf _build

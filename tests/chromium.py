@@ -2,13 +2,15 @@
 
 They may skip on a contributor's machine without Chromium or Playwright; where the browser is
 required (``BOOK_REQUIRE_BROWSER=1``, as ``.ci/run`` sets, or ``CI`` set) they fail instead.
+Which Chromium they drive is found by :mod:`booktools.core.chromium`, in its documented order.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-from pathlib import Path
+
+from booktools.core import chromium as finder
 
 
 def required() -> bool:
@@ -16,10 +18,11 @@ def required() -> bool:
     return os.environ.get("BOOK_REQUIRE_BROWSER") == "1" or bool(os.environ.get("CI"))
 
 
-def missing(chromium: Path) -> str | None:
-    """Why Playwright cannot drive the Chromium at ``chromium`` here, or ``None`` if nothing is missing."""
+def located() -> tuple[finder.Found | None, str | None]:
+    """The Chromium to drive and ``None``, or ``None`` and why the tests cannot drive one here."""
     if importlib.util.find_spec("playwright") is None:
-        return "Playwright for Python is not installed"
-    if not chromium.is_file():
-        return f"no Chromium at {chromium}"
-    return None
+        return None, "Playwright for Python is not installed"
+    try:
+        return finder.require(), None
+    except finder.ChromiumError as error:
+        return None, str(error)

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -67,12 +68,25 @@ def test_pull_requests_lint_test_and_keep_the_artifacts(root: Path) -> None:
     # 3.11 last, so `python` is the build's 3.11; 3.12 and 3.13 for the checks of lesson_code's wheel
     assert python["with"]["python-version"].split() == ["3.12", "3.13", "3.11"] and python["with"]["cache"] == "pip"
     commands = run_text(data)
-    assert "apt-get install" in commands and "chromium" in commands
+    assert commands.index("playwright install --with-deps chromium") < commands.index("make test")
     assert commands.index("make lint") < commands.index("make test")
-    (upload,) = uses(data, "actions/upload-artifact")
-    assert upload["if"] == "always()"
-    kept = upload["with"]["path"].split()
+    uploads = {step["with"]["name"].split("-$")[0]: step for step in uses(data, "actions/upload-artifact")}
+    assert uploads["book"]["if"] == "always()"
+    kept = uploads["book"]["with"]["path"].split()
     assert {"_build/html", "_build/screenshots", "_build/.jupyter_cache/executions.jsonl"} <= set(kept)
+
+
+def test_pull_requests_show_what_they_do_to_the_book(root: Path) -> None:
+    data = workflow(root, "pull-request")
+    (checkout,) = uses(data, "actions/checkout")
+    assert checkout["with"]["fetch-depth"] == 0  # the target branch's history, for the base's work tree
+    (diff,) = [step for step in steps(data) if "make diff" in str(step.get("run", ""))]
+    assert diff["env"]["BASE"] == "origin/${{ github.base_ref }}" and "${{" not in diff["run"]
+    commands = run_text(data)
+    assert commands.index("make test") < commands.index("make diff")
+    assert 'cat _build/diff/summary.md >> "$GITHUB_STEP_SUMMARY"' in commands
+    uploads = {step["with"]["name"].split("-$")[0]: step for step in uses(data, "actions/upload-artifact")}
+    assert "_build/diff/report.html" in uploads["book-diff"]["with"]["path"].split()
 
 
 def test_main_is_published_on_pages(root: Path) -> None:
@@ -121,9 +135,62 @@ def test_the_jobs_that_write_run_none_of_the_repository(root: Path) -> None:
 
 def test_every_checkout_leaves_no_token_behind(root: Path) -> None:
     checkouts = [step for name in WORKFLOWS for step in uses(workflow(root, name), "actions/checkout")]
-    assert len(checkouts) == 4  # pull request, pages' build, weekly's rebuild and its reader run
+    # pull request, pages' build; weekly's rebuild, macOS, Linux 3.12/3.13, torch wheels and reader run
+    assert len(checkouts) == 7
     for step in checkouts:
         assert step.get("with", {}).get("persist-credentials") is False
+
+
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def test_every_step_that_runs_make_gets_the_cpu_index(root: Path) -> None:
+    """pip takes the Linux torch (X+cpu) from PyTorch's CPU index, given through the environment only."""
+    for name in WORKFLOWS:
+        data = workflow(root, name)
+        for job_name, job in data["jobs"].items():
+            for step in job.get("steps", []):
+                if re.search(r"(^|\s)make\s", str(step.get("run", ""))):
+                    env = {**data.get("env", {}), **job.get("env", {}), **step.get("env", {})}
+                    assert env.get("PIP_EXTRA_INDEX_URL") == CPU_INDEX, f"{name}.yml, {job_name}: {step.get('name')}"
+
+
+def test_no_step_installs_ubuntus_chromium(root: Path) -> None:
+    for name in WORKFLOWS:
+        for step in steps(workflow(root, name)):
+            run = str(step.get("run", ""))
+            assert not ("apt-get install" in run and "chromium" in run), f"{name}.yml: {step.get('name')}"
+            if "chromium" in run:
+                assert "playwright install" in run
+
+
+def test_the_weekly_workflow_covers_the_other_targets(root: Path) -> None:
+    jobs = workflow(root, "weekly")["jobs"]
+    macos = [job for job in jobs.values() if str(job["runs-on"]).startswith("macos-")]
+    assert len(macos) == 1 and macos[0]["runs-on"] in {"macos-14", "macos-15", "macos-latest"}  # Apple silicon
+    assert "make test" in run_text({"jobs": {"m": macos[0]}})
+    linux = [
+        job for job in jobs.values() if job.get("strategy", {}).get("matrix", {}).get("python") == ["3.12", "3.13"]
+    ]
+    assert any("make book" in run_text({"jobs": {"l": job}}) for job in linux)
+    assert "booktools.commands.torch_wheels" in run_text({"jobs": jobs})
+
+
+def test_the_torch_wheel_check_downloads_each_wheel_with_its_digest(root: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "booktools.commands.torch_wheels", "--index-url", "https://index.invalid/simple",
+         "--dest", str(tmp_path), "--dry-run"],
+        cwd=root, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    commands = [line for line in result.stdout.splitlines() if " pip download " in line]
+    table = tomllib.loads((root / "booktools" / "lock" / "torch-cpu-wheels.toml").read_text(encoding="utf-8"))["wheel"]
+    assert len(commands) == len(table) >= 3
+    for command, wheel in zip(commands, table, strict=True):
+        assert "--require-hashes" in command and "--no-deps" in command
+        assert f"--python-version {wheel['python']}" in command and "--platform manylinux_2_28_x86_64" in command
+        requirement = (tmp_path / f"{wheel['file']}.txt").read_text()
+        assert requirement.strip() == f"torch=={wheel['version']} --hash=sha256:{wheel['sha256']}"
 
 
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # v\d+\.\d+\.\d+$")
@@ -177,7 +244,7 @@ def test_zizmor_finds_nothing_of_medium_severity_or_above(root: Path) -> None:
             "actions/checkout@v4",
             "unpinned-uses",
         ),
-        ("pull-request", "        with:\n          persist-credentials: false\n", "", "artipacked"),
+        ("pull-request", "          persist-credentials: false\n", "", "artipacked"),
         ("pages", "permissions:\n  contents: read\n", "permissions: write-all\n", "excessive-permissions"),
     ],
 )
@@ -236,7 +303,7 @@ def test_the_lock_is_installed_with_hashes_and_the_project_without_fetching(root
     assert "--require-hashes" in install
     (editable,) = [line for line in makefile.splitlines() if "pip install" in line and " -e ." in line]
     assert {"--no-build-isolation", "--no-deps", "--no-index"} <= set(editable.split())
-    assert "--generate-hashes" in makefile
+    assert "--generate-hashes" in (root / "booktools" / "commands" / "lock.py").read_text(encoding="utf-8")
 
 
 def test_make_lint_runs_zizmor(root: Path) -> None:

@@ -65,9 +65,7 @@ def printed(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
         path = Path(os.environ["BOOK_PDF"]).resolve()
         assert path.is_file(), f"BOOK_PDF={path} is not a file"
     else:
-        from booktools.core import pdf
-
-        reason = chromium.missing(pdf.CHROMIUM)
+        _, reason = chromium.located()
         if reason:
             if chromium.required():
                 pytest.fail(f"the PDF tests are required here but {reason}", pytrace=False)

@@ -23,7 +23,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from booktools.core import pdf, toc, workspace
+from booktools.core import chromium, pdf, toc, workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 VIDEO = re.compile(rb'src="data:video/mp4;base64,([A-Za-z0-9+/=]+)"')
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         site = tmp / "clean-1" / "_build" / "html"
         weights = page_weights(site, toc.docnames(ROOT))
         load = os.getloadavg()[0]
-        printed = pdf.print_book(site, ROOT, tmp / "book.pdf")
+        printed = pdf.print_book(site, ROOT, tmp / "book.pdf", chromium.require())
         printed = {
             "seconds": round(printed["total_s"], 1),
             "bytes": printed["bytes"],

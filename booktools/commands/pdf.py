@@ -2,7 +2,7 @@
 
     python -m booktools.commands.pdf [--site _build/html] [--out _build/pdf]
 
-It prints with Debian's Chromium at /usr/bin/chromium, or the one that ``BOOK_CHROMIUM`` names;
+It prints with the Chromium that :mod:`booktools.core.chromium` finds (``BOOK_CHROMIUM`` first);
 the PDF is named after the repository (:mod:`booktools.core.edition`). How the book is
 assembled, printed and given its contents' page numbers and bookmarks: :mod:`booktools.core.pdf`.
 """
@@ -13,8 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from booktools.core.chromium import ChromiumError, require
 from booktools.core.edition import config_addresses, read_config
-from booktools.core.pdf import CHROMIUM, print_book
+from booktools.core.pdf import print_book
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,13 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.site / "index.html").is_file():
         print(f"No built site in {args.site}: run 'make book' first.", file=sys.stderr)
         return 1
-    if not CHROMIUM.is_file():
-        print(
-            f"No Chromium at {CHROMIUM}: install Debian's chromium, or name another with BOOK_CHROMIUM.",
-            file=sys.stderr,
-        )
+    try:
+        browser = require()
+        print(f"Printing with Chromium: {browser}")
+        done = print_book(args.site, ROOT, args.out / name, browser)
+    except ChromiumError as error:
+        print(error, file=sys.stderr)
         return 1
-    done = print_book(args.site, ROOT, args.out / name)
     print(
         f"{done['path']}: {done['pages']} pages, {done['bytes'] / 1e6:.1f} MB, {done['chapters']} chapters, "
         f"printed {done['printings']} times in {done['total_s']:.1f} s "

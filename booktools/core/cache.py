@@ -240,3 +240,20 @@ def store(cache: Any, executed: Any, uri: str, fingerprint: str, seconds: float)
         check_validity=False,
         overwrite=True,
     )
+
+
+def copy_into(folder: Path, target: Path) -> bool:
+    """Start the execution cache ``target`` as a copy of the cache ``folder``, if ``target`` has none; whether it did.
+
+    A copy serves another tree of the same book as safely as the original serves its own: an execution is
+    found by its chapter's code cells and dependency fingerprint (`cached_record`), and neither names a path.
+    The copy's executions of chapters whose code and dependencies are the same in both trees are used; the
+    others are found stale, removed from the copy and executed again. The original is never written.
+    """
+    from jupyter_cache.cache.db import DB_NAME
+
+    if (Path(target) / DB_NAME).is_file() or not (Path(folder) / DB_NAME).is_file():
+        return False
+    shutil.rmtree(target, ignore_errors=True)  # what is there is no cache: no database
+    shutil.copytree(folder, target)
+    return True

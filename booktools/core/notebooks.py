@@ -131,13 +131,16 @@ def normal_name(name: str) -> str:
 
 
 def lock_versions(root: Path = ROOT) -> dict[str, str]:
-    """Normalised name -> exact version, for every line ``name==version`` of ``requirements.lock``."""
+    """Normalised name -> exact version, for every line ``name==version`` of ``requirements.lock``.
+
+    A package pinned once per platform (torch) keeps its first line's version, Linux's.
+    """
     versions = {}
     for line in (Path(root) / "requirements.lock").read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].split(";", 1)[0].strip().rstrip("\\").strip()
         if "==" in line:
             name, version = line.split("==", 1)
-            versions[normal_name(name.strip())] = version.split()[0]
+            versions.setdefault(normal_name(name.strip()), version.split()[0])
     return versions
 
 

@@ -9,22 +9,20 @@
    (:mod:`booktools.core.pdf_outline`) and written into the table of contents, and the book is
    printed again, until the numbers hold; then bookmarks are added for the chapters and their sections.
 
-It prints with Debian's Chromium at /usr/bin/chromium, or the one that ``BOOK_CHROMIUM`` names;
+It prints with the Chromium that :mod:`booktools.core.chromium` finds (``BOOK_CHROMIUM`` first);
 ``python -m booktools.commands.pdf`` (``make pdf``) is its command line.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from booktools.core import chromium
 from booktools.core.pdf_document import HOST, NUMBER_WIDTH, assemble
 from booktools.core.pdf_outline import page_count, page_numbers, with_bookmarks
 
-CHROMIUM = Path(os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"))  # as the browser tests
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DOCUMENT = "__print__.html"
 FIND_PAGES_CSS = "img { visibility: hidden !important; }"
 # Writes each page number into its slot of the contents, padded with figure spaces (as wide as a digit).
@@ -33,8 +31,8 @@ FILL_CONTENTS = """({pages, width}) => document.querySelectorAll('.pdf-toc-page'
 FOOTER = '<div style="font-size:8pt;width:100%;text-align:center;color:#555;"><span class="pageNumber"></span></div>'
 
 
-def print_book(site: Path, root: Path, out: Path) -> dict:
-    """Print the book into ``out`` (a PDF file); returns what was done, with timings."""
+def print_book(site: Path, root: Path, out: Path, executable: chromium.Found) -> dict:
+    """Print the book into ``out`` (a PDF file) with ``executable``; returns what was done, with timings."""
     from playwright.sync_api import sync_playwright
 
     started = time.perf_counter()
@@ -61,7 +59,7 @@ def print_book(site: Path, root: Path, out: Path) -> dict:
         "prefer_css_page_size": True,
     }
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = chromium.launch(playwright, executable)
         page = browser.new_page(viewport={"width": 900, "height": 1200})
         page.route("**/*", serve)
         page.goto(HOST + DOCUMENT, wait_until="load", timeout=120_000)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,18 +28,10 @@ import chromium
 import pytest
 from checkout import ROOT
 
+from booktools.core import chromium as finder
 from booktools.core import toc
 
-CHROMIUM = Path(os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-HOW_TO_ENABLE = "install Debian's Chromium (apt-get install chromium) and the test dependencies (make test)"
+HOW_TO_ENABLE = f"install the test dependencies (make test) and a Chromium. {finder.HOW_TO_INSTALL}"
 
 # Ways of looking at the site: Playwright browser-context options.
 DESKTOP = {"width": 1280, "height": 800}
@@ -69,6 +60,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("docname", names, ids=names, scope="session")
 
 
+def pytest_report_header(config: pytest.Config) -> str:  # noqa: ARG001
+    found, reason = chromium.located()
+    return f"chromium: {found}" if found else f"chromium: none ({reason})"
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001
     if _skip_reason:
         terminalreporter.write_sep("=", "browser tests skipped", yellow=True)
@@ -89,16 +85,16 @@ def _unavailable(reason: str) -> None:
 def browser() -> Iterator[object]:
     if _skip_reason:
         _unavailable(_skip_reason[0])
-    reason = chromium.missing(CHROMIUM)
+    found, reason = chromium.located()
     if reason:
         _unavailable(reason)
-    from playwright.sync_api import Error, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         try:
-            launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        except Error as error:
-            _unavailable(f"Chromium at {CHROMIUM} does not start ({str(error).splitlines()[0]})")
+            launched = finder.launch(playwright, found)
+        except finder.ChromiumError as error:
+            _unavailable(str(error))
         yield launched
         launched.close()
 
