@@ -65,9 +65,10 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The tests that need no build: not `build` (the built book), `browser` or `slow` (copies of the book).
+# The tests that need no build: not `build` (the built book), `browser` or `slow` (copies of the book),
+# nor `lock` (the lock resolved for every platform, which a change to the book does not touch).
 # BOOK_TESTS_NO_BUILD makes any test that would build anyway fail at once, naming the marker it lacks.
-UNIT_TESTS := not build and not browser and not slow
+UNIT_TESTS := not build and not browser and not slow and not lock
 
 check: $(STAMP)
 	$(BIN)/ruff check lesson_code booktools tests
