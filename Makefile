@@ -22,12 +22,14 @@ override BASE := $(value BASE)
 export BASE
 
 # `book` is also the name of a folder: without .PHONY make would call it up to date.
-.PHONY: book test serve clean bench lock lint help new-chapter pdf venv diff
+.PHONY: book test check stress serve clean bench lock lint help new-chapter pdf venv diff
 
 help:
 	@echo "make book   build the site into $(HTML) (sets up .venv first)"
 	@echo "make venv   only set up .venv: the first of python3.11, 3.12, 3.13 (or PYTHON=...) and requirements.lock"
+	@echo "make check  the one-minute check while you write: ruff, the chapter checks, the tests that need no build"
 	@echo "make test   run every test: lesson_code, a clean build, the built HTML, the browser"
+	@echo "make stress the fault, reproducibility and browser tests beside two busy processes (not in make test)"
 	@echo "make pdf    print the built book into _build/pdf/ (builds the site first if there is none)"
 	@echo "make serve  serve the built site on http://127.0.0.1:$(PORT)"
 	@echo "make bench  measure build times and page weights (prints a table, writes _build/bench.json)"
@@ -62,6 +64,20 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The tests that need no build: not `build` (the built book), `browser` or `slow` (copies of the book),
+# nor `lock` (the lock resolved for every platform, which a change to the book does not touch).
+# BOOK_TESTS_NO_BUILD makes any test that would build anyway fail at once, naming the marker it lacks.
+UNIT_TESTS := not build and not browser and not slow and not lock
+
+check: $(STAMP)
+	$(BIN)/ruff check lesson_code booktools tests
+	$(BIN)/ruff format --check lesson_code booktools tests
+	$(BIN)/python -m booktools.commands.lint
+	BOOK_TESTS_NO_BUILD=1 $(BIN)/python -m pytest -q -m "$(UNIT_TESTS)"
+
+stress: $(STAMP)
+	$(BIN)/python -m booktools.commands.stress
 
 pdf: $(STAMP)
 	@test -f $(HTML)/index.html || $(MAKE) book
