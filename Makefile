@@ -22,12 +22,14 @@ override BASE := $(value BASE)
 export BASE
 
 # `book` is also the name of a folder: without .PHONY make would call it up to date.
-.PHONY: book test serve clean bench lock lint help new-chapter pdf venv diff
+.PHONY: book test check stress serve clean bench lock lint help new-chapter pdf venv diff
 
 help:
 	@echo "make book   build the site into $(HTML) (sets up .venv first)"
 	@echo "make venv   only set up .venv: the first of python3.11, 3.12, 3.13 (or PYTHON=...) and requirements.lock"
+	@echo "make check  the one-minute check while you write: ruff, the chapter checks, the tests that need no build"
 	@echo "make test   run every test: lesson_code, a clean build, the built HTML, the browser"
+	@echo "make stress the fault, reproducibility and browser tests beside two busy processes (not in make test)"
 	@echo "make pdf    print the built book into _build/pdf/ (builds the site first if there is none)"
 	@echo "make serve  serve the built site on http://127.0.0.1:$(PORT)"
 	@echo "make bench  measure build times and page weights (prints a table, writes _build/bench.json)"
@@ -63,6 +65,20 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The tests that need no build: not `build` (the built book), `browser` or `slow` (copies of the book),
+# nor `lock` (the lock resolved for every platform, which a change to the book does not touch).
+# BOOK_TESTS_NO_BUILD makes any test that would build anyway fail at once, naming the marker it lacks.
+UNIT_TESTS := not build and not browser and not slow and not lock
+
+check: $(STAMP)
+	$(BIN)/ruff check lesson_code booktools tests
+	$(BIN)/ruff format --check lesson_code booktools tests
+	$(BIN)/python -m booktools.commands.lint
+	BOOK_TESTS_NO_BUILD=1 $(BIN)/python -m pytest -q -m "$(UNIT_TESTS)"
+
+stress: $(STAMP)
+	$(BIN)/python -m booktools.commands.stress
+
 pdf: $(STAMP)
 	@test -f $(HTML)/index.html || $(MAKE) book
 	$(BIN)/python -m booktools.commands.pdf --site $(HTML) --out _build/pdf
@@ -92,11 +108,12 @@ new-chapter: $(STAMP)
 # from PyPI, keeping the current pins where they fit (UPGRADE=1 takes the newest); torch's Linux CPU
 # build gets its digests from booktools/lock/torch-cpu-wheels.toml (booktools/commands/lock.py).
 UV := uv==0.13.9
+PACKAGING := packaging==26.4
 lock:
 	rm -rf _build/lock-venv
 	$(PYTHON) -m venv _build/lock-venv
-	_build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check "$(UV)"
-	$(PYTHON) -m booktools.commands.lock --uv _build/lock-venv/bin/uv $(if $(UPGRADE),--upgrade)
+	_build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check "$(UV)" "$(PACKAGING)"
+	_build/lock-venv/bin/python -m booktools.commands.lock --uv _build/lock-venv/bin/uv $(if $(UPGRADE),--upgrade)
 	rm -rf _build/lock-venv
 
 # Never under a running build: the command takes the build lock first, and refuses while a build holds it.

@@ -61,6 +61,7 @@ if TYPE_CHECKING:  # the public names, one list: what type checkers and IDEs see
         sigmoid,
     )
     from lesson_code.data import make_line
+    from lesson_code.divergence import DivergenceError
     from lesson_code.explorer import explorer_data, explorer_html
     from lesson_code.generalisation import (
         EarlyStop,
@@ -117,7 +118,6 @@ if TYPE_CHECKING:  # the public names, one list: what type checkers and IDEs see
         max_stable_lr,
     )
     from lesson_code.training import (
-        DivergenceError,
         History,
         epoch_batches,
         gradient_descent,

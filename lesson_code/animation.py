@@ -33,6 +33,7 @@ from lesson_code.checks import (
     check_callable,
     check_count,
     check_history,
+    check_items,
     check_labels01,
     check_positive,
     check_same_dtype,
@@ -78,11 +79,10 @@ class Movie:
         if not isinstance(self.fig, Figure):
             raise TypeError(f"fig must be a matplotlib Figure, got {describe(self.fig)}")
         check_callable("update", self.update, "a function update(frame) that returns the artists it moved")
-        if isinstance(self.frames, (str, bytes)) or not isinstance(self.frames, Sequence):
-            raise TypeError(
-                f"frames must be a sequence of frame numbers, such as list(range(k)), got {describe(self.frames)}"
-            )
-        if len(self.frames) == 0:
+        frames = check_items("frames", self.frames, "a sequence of frame numbers, such as list(range(k))")
+        for frame in frames:
+            check_count("frames: each frame number", frame, 0)
+        if len(frames) == 0:
             raise ValueError(
                 f"frames must hold at least one frame (a video of no frames plays nowhere), got {describe(self.frames)}"
             )

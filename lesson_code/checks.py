@@ -4,6 +4,20 @@ Every message has one shape, ``"<argument> must <what was expected>, got <what w
 often followed by how to fix it. A wrong type raises ``TypeError``, a wrong value ``ValueError``.
 The checks only look, and return what they checked (a count as a plain ``int``, numbers as floats):
 a valid argument gives the same results as without them.
+
+What the package accepts, everywhere (one rule for array-likes):
+
+- **Data and parameters** (``x``, ``y``, ``a``, ``params0``, ``z``, ...) are torch tensors, and only tensors:
+  a list or a NumPy array is refused with the fix (``torch.tensor(...)``, ``torch.from_numpy(...)``), since the
+  dtype and autograd matter there, and a silent conversion would choose them for the reader.
+  Values given per step or per example (a schedule's rates for `sgd_paths`, the index tensors of ``batches``)
+  are data too: tensors, as the package's own functions make them.
+- **One number** (``lr``, ``n``, ``seed``, ``gamma``, ...) is a Python or NumPy number, never a bool; a tensor of one
+  number is refused with the fix ``float(...)``.
+- **A few settings given together** (``make_line``'s ``a``, ``lrs``, ``batch_sizes``, ``seeds``, ``sizes``, ``a0``,
+  ranges such as ``xlim`` and ``a1``, ``names``, ``frames``) are any ordered sequence: a list, a tuple, a range,
+  or a 1-D tensor or NumPy array (`check_items`). Each item is then checked as one number (or one text).
+- **Sizes** that cannot fit in this machine's memory are refused before anything is allocated (`check_fits`).
 """
 
 from __future__ import annotations
@@ -11,6 +25,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import os
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import Any
@@ -48,6 +63,17 @@ def _tensor_fix(value: object) -> str:
     return ""
 
 
+def shown(value: Tensor) -> str:
+    """One entry of a tensor as text, with the digits its dtype holds and no more: never rounded to a boundary
+    (``1.0000001`` in float32 is not shown as ``1``), never padded with float64's digits."""
+    number = float(value)
+    if value.dtype in (torch.float32, torch.float16, torch.bfloat16):
+        import numpy as np
+
+        return str(np.float16(number) if value.dtype == torch.float16 else np.float32(number))
+    return repr(number)
+
+
 def _first_bad(mask: Tensor, value: Tensor) -> str:
     """``'nan at index 3'``: the first entry of ``value`` where ``mask`` holds."""
     first = tuple(int(i) for i in mask.nonzero()[0])  # the first in row-major order
@@ -55,7 +81,7 @@ def _first_bad(mask: Tensor, value: Tensor) -> str:
     return f"{float(value[first])!r}{where}"
 
 
-def _all_finite(value: Tensor) -> bool:
+def all_finite(value: Tensor) -> bool:
     """Whether every entry is finite. A finite sum proves it in one cheap pass (a NaN or an infinity
     would make the sum NaN or infinite, in any order of addition); a sum that overflowed is looked at again."""
     return math.isfinite(value.detach().sum().item()) or bool(torch.isfinite(value).all())
@@ -85,7 +111,7 @@ def check_tensor(
         raise ValueError(f"{name} must be {what}, got shape {tuple(value.shape)}")
     if nonempty and value.numel() == 0:
         raise ValueError(f"{name} must hold at least one example, got shape {tuple(value.shape)}")
-    if finite and value.is_floating_point() and not _all_finite(value):
+    if finite and value.is_floating_point() and not all_finite(value):
         raise ValueError(
             f"{name} must be finite, got {_first_bad(~torch.isfinite(value.detach()), value.detach())}: "
             f"remove or replace the NaN and infinite values (torch.isfinite({name}) shows where)"
@@ -263,16 +289,24 @@ def check_loss_fn(loss_fn: object, *, grad: bool = True) -> Callable[[Tensor, Te
     return checked
 
 
-def check_numbers(name: str, value: object, length: int, meaning: str) -> list[float]:
-    """Return ``value`` as ``length`` finite floats if it is a sequence (or a vector tensor) of that many numbers."""
-    if isinstance(value, Tensor):
+def check_items(name: str, value: object, meaning: str) -> list[Any]:
+    """The items of ``value`` as a list, if it is an ordered sequence: a list, a tuple, a range, or a 1-D tensor
+    or NumPy array (the package's one rule for settings given together); raise otherwise.
+
+    ``meaning`` says what is expected, such as ``"two numbers (low, high)"``. The items themselves are not checked.
+    """
+    if hasattr(value, "ndim") and hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # tensor, ndarray
         if value.ndim != 1:
-            raise ValueError(f"{name} must be {meaning}, got shape {tuple(value.shape)}")
-        items: Sequence[Any] = value.tolist()
-    elif isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise ValueError(f"{name} must be {meaning}, got {describe(value)}: pass a 1-D sequence")
+        return list(value.tolist())
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError(f"{name} must be {meaning}, got {describe(value)}")
-    else:
-        items = value
+    return list(value)
+
+
+def check_numbers(name: str, value: object, length: int, meaning: str) -> list[float]:
+    """Return ``value`` as ``length`` finite floats if it is a sequence (see `check_items`) of that many numbers."""
+    items = check_items(name, value, meaning)
     if len(items) != length:
         raise ValueError(f"{name} must be {meaning}, got {len(items)}: {tuple(items)}")
     for item in items:
@@ -287,7 +321,7 @@ def check_range(name: str, value: object) -> tuple[float, float]:
     """Return ``(low, high)`` if ``value`` is two finite numbers with ``low < high``; raise otherwise."""
     low, high = check_numbers(name, value, 2, "a range (low, high) with low < high")
     if not low < high:
-        raise ValueError(f"{name} must be a range (low, high) with low < high, got {tuple(value)}")
+        raise ValueError(f"{name} must be a range (low, high) with low < high, got {(low, high)}")
     return low, high
 
 
@@ -340,7 +374,11 @@ def check_history(name: str, value: object, params: int | None = None, why: str 
 
 
 def check_device(name: str, value: object) -> torch.device | None:
-    """Return ``value`` as a ``torch.device`` (``None`` stays ``None``) if it names a device this machine has."""
+    """Return ``value`` as a ``torch.device`` (``None`` stays ``None``) if it names a device this machine has.
+
+    Every kind of device is checked the same way: ``torch.<kind>.is_available()`` and ``device_count()`` where
+    torch has them (``cuda``, ``mps``, ``xpu``, ...), then an empty tensor made there.
+    """
     if value is None:
         return None
     if not isinstance(value, (str, torch.device)):
@@ -349,8 +387,77 @@ def check_device(name: str, value: object) -> torch.device | None:
         device = torch.device(value)
     except RuntimeError:
         raise ValueError(f"{name} must name a device such as 'cpu' or 'cuda', got {value!r}") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"{name} must be a device this machine has, got {value!r}: torch.cuda.is_available() is False, pass 'cpu'"
-        )
+    missing = f"{name} must be a device this machine has, got {value!r}"
+    if device.type == "meta":
+        raise ValueError(f"{name} must be a device that holds numbers, such as 'cpu', got {value!r}: 'meta' holds none")
+    backend = getattr(torch, device.type, None)
+    if device.type != "cpu" and callable(available := getattr(backend, "is_available", None)) and not available():
+        raise ValueError(f"{missing}: torch.{device.type}.is_available() is False, pass 'cpu'")
+    if device.index is not None and callable(count := getattr(backend, "device_count", None)):
+        if device.index >= count():
+            raise ValueError(f"{missing}: torch.{device.type}.device_count() is {count()}, pass '{device.type}:0'")
+    try:
+        torch.empty(0, device=device)
+    except (RuntimeError, AssertionError, NotImplementedError) as error:
+        reason = str(error).splitlines()[0][:100] if str(error) else type(error).__name__
+        raise ValueError(f"{missing}: torch cannot make a tensor there ({reason}), pass 'cpu'") from None
     return device
+
+
+def memory_bytes() -> int | None:
+    """This machine's physical memory in bytes, or ``None`` if the system does not say."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+MEMORY_UNKNOWN = 2**40
+"""The memory assumed where the system does not say how much it has: 1 TiB."""
+
+
+def _bytes(count: int) -> str:
+    """``count`` bytes for a reader: ``'8 TB'``, ``'15.6 GB'``."""
+    for unit, size in (("EB", 10**18), ("PB", 10**15), ("TB", 10**12), ("GB", 10**9), ("MB", 10**6)):
+        if count >= size:
+            return f"{count / size:.3g} {unit}"
+    return f"{count} bytes"
+
+
+def check_fits(name: str, given: object, numbers: int, *, itemsize: int = 8, what: str = "numbers") -> None:
+    """Raise ``ValueError`` if ``numbers`` entries of ``itemsize`` bytes cannot fit in this machine's memory.
+
+    ``given`` is what the reader passed for ``name`` (a count, a shape), shown in the message with the size it asks
+    for. Called before the allocation, so that a size that cannot fit stops at once, not in torch's allocator.
+    """
+    need = int(numbers) * itemsize
+    have = memory_bytes() or MEMORY_UNKNOWN
+    if need > have:
+        raise ValueError(
+            f"{name} must be small enough to fit in memory, got {given}: that asks for {int(numbers):,} {what} "
+            f"({_bytes(need)}), and this machine has {_bytes(have)}"
+        )
+
+
+def check_overflow(
+    result: Tensor, what: str, inputs: str = "x and a", fix: str = "pass them as .double(), or scale them down"
+) -> Tensor:
+    """Raise ``ValueError`` unless ``result``, computed from finite ``inputs``, is finite: an overflow of its dtype
+    is said, not returned as inf or nan."""
+    if not all_finite(result):
+        raise ValueError(
+            f"{inputs} must be small enough that {what} is finite in {result.dtype}, "
+            f"got {_first_bad(~torch.isfinite(result.detach()), result.detach())}: {fix}"
+        )
+    return result
+
+
+def check_gram(name: str, x: Tensor, gram: Tensor) -> Tensor:
+    r"""Raise ``ValueError`` unless $X^\top X$ (``gram``), computed from the finite ``x``, is finite in its dtype."""
+    if not all_finite(gram):
+        fix = f"pass {name}.double()" if x.dtype != torch.float64 else f"scale {name} down"
+        raise ValueError(
+            f"{name} must be small enough that its products x.T @ x stay finite in {x.dtype}, "
+            f"got values up to {shown(x.detach().abs().max())} in size: {fix}"
+        )
+    return gram

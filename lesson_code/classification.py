@@ -9,7 +9,16 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_labels01, check_positive, check_regression, check_seed, check_tensor
+from lesson_code.checks import (
+    check_count,
+    check_fits,
+    check_labels01,
+    check_overflow,
+    check_positive,
+    check_regression,
+    check_seed,
+    check_tensor,
+)
 
 
 def make_two_classes(n: int = 200, *, seed: int = 0, spread: float = 1.0) -> tuple[Tensor, Tensor]:
@@ -24,6 +33,7 @@ def make_two_classes(n: int = 200, *, seed: int = 0, spread: float = 1.0) -> tup
         y: ``(n,)``: the labels, 0.0 or 1.0.
     """
     n = check_count("n", n, 2)
+    check_fits("n", n, 12 * n, itemsize=4, what="float32 numbers (x, y and the draws)")
     seed = check_seed("seed", seed)
     check_positive("spread", spread)
     generator = torch.Generator().manual_seed(seed)
@@ -90,7 +100,7 @@ def logistic_grad(w: Tensor, x: Tensor, y: Tensor) -> Tensor:
     r"""Gradient of the logistic loss, by hand: $\nabla L(w) = \frac{1}{n} X^\top (\sigma(X w) - y)$."""
     check_regression(x, y, w, a_name="w", same_dtype=True)
     check_labels01("y", y)
-    return x.T @ (sigmoid(x @ w) - y) / len(y)
+    return check_overflow(x.T @ (sigmoid(x @ w) - y) / len(y), "the gradient x.T @ (sigmoid(x @ w) - y) / n", "x and w")
 
 
 def accuracy(w: Tensor, x: Tensor, y: Tensor) -> float:

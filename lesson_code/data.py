@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_numbers, check_seed
+from lesson_code.checks import check_count, check_fits, check_numbers, check_seed
 
 
 def make_line(
@@ -37,6 +37,7 @@ def make_line(
         y: ``(n,)`` tensor of targets.
     """
     n = check_count("n", n, 2)
+    check_fits("n", n, 4 * n, itemsize=4, what="float32 numbers (x, y and the noise)")
     a = check_numbers("a", a, 2, "two finite numbers (slope, intercept)")
     seed = check_seed("seed", seed)
     generator = torch.Generator().manual_seed(seed)

@@ -26,7 +26,17 @@ import torch
 from IPython.display import HTML
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_positive, check_regression, check_tensor, check_text, describe
+from lesson_code.checks import (
+    check_count,
+    check_fits,
+    check_items,
+    check_numbers,
+    check_positive,
+    check_regression,
+    check_tensor,
+    check_text,
+    shown,
+)
 from lesson_code.losses import linear_mse
 from lesson_code.stability import hessian_linear_mse, loss_grid
 from lesson_code.training import (
@@ -65,14 +75,31 @@ def _rounded(values: Tensor | Sequence[float]) -> list[float | None]:
 
 
 def _check_increasing(name: str, values: Sequence[Any], check: Any) -> list[Any]:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"{name} must be a non-empty sequence, got {describe(values)}")
-    if len(values) == 0:
-        raise ValueError(f"{name} must be a non-empty sequence, got {describe(values)}")
-    checked = [check(value) for value in values]
+    items = check_items(name, values, "a non-empty sequence")
+    if len(items) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence, got {items}")
+    checked = [check(value) for value in items]
     if any(b <= a for a, b in zip(checked, checked[1:], strict=False)):
-        raise ValueError(f"{name} must be in increasing order without repeats, got {list(values)}")
+        raise ValueError(f"{name} must be in increasing order without repeats, got {items}")
     return checked
+
+
+def _check_bowl(x: Tensor) -> None:
+    """A bowl with one lowest point: ``x.T @ x`` not singular, else the contours (ellipses around it) do not exist."""
+    curvatures = torch.linalg.eigvalsh(hessian_linear_mse(x.double()))
+    if float(curvatures[0]) > float(curvatures[-1]) * 1e-12:
+        return
+    inputs = x[:, 0]
+    if bool((inputs == inputs[0]).all()):
+        raise ValueError(
+            f"x must hold inputs that are not all equal, got every input x[:, 0] equal to {shown(inputs[0])}: "
+            "the loss is then a valley whose lowest points form a whole line, and there is no single minimum "
+            "for the explorer's contours to circle"
+        )
+    raise ValueError(
+        f"x must have two columns that are not proportional, got x of shape {tuple(x.shape)} whose x.T @ x is "
+        "singular: the loss is then a valley with no single minimum; the second column should be ones"
+    )
 
 
 def explorer_run(
@@ -149,19 +176,16 @@ def explorer_data(
     Full-batch runs do not depend on the seed, so there is one per learning rate (``"seed": null``).
     Each run holds its parameters ``a1, a2`` and its loss on all the data ``loss`` at steps
     ``0..k``, the loss of each step on its own batch ``batch_loss``, and ``diverged_at``
-    (the step whose loss was no longer finite, or ``null``); a diverged run has ``k < steps``.
+    (the number of steps after which the run was no longer finite, or ``null``); a diverged run has ``k <= steps``.
     Mini-batches are the same for every learning rate, so they are stored once per batch
     size and seed, in ``batches``. Every float keeps `DIGITS` significant digits.
     The page opens on ``initial_lr`` and ``initial_batch_size`` (by default the middle ones).
     """
-    if not isinstance(a0, Tensor):
-        if isinstance(a0, (str, bytes)) or not isinstance(a0, Sequence):
-            raise TypeError(f"a0 must be two numbers (a1, a2), got {describe(a0)}")
-        a0 = torch.tensor([float(v) for v in a0])
     check_tensor("x", x)
-    check_regression(x, y, a0.to(x.dtype), a_name="a0")  # every dtype works: the runs are made in float32
-    if x.shape[1] != 2:
+    if x.ndim == 2 and x.shape[1] != 2:
         raise ValueError(f"x must have two columns (the input and ones), got shape {tuple(x.shape)}")
+    a0 = torch.tensor(check_numbers("a0", a0, 2, "two numbers (a1, a2)"))
+    check_regression(x, y, a0.to(x.dtype), a_name="a0")  # every dtype works: the runs are made in float32
     n = len(y)
     lrs = _check_increasing("lrs", lrs, lambda lr: check_positive("lrs: each learning rate", lr))
     batch_sizes = _check_increasing(
@@ -169,6 +193,9 @@ def explorer_data(
     )
     seeds = _check_increasing("seeds", seeds, lambda s: check_count("seeds: each seed", s, 0))
     steps = check_count("steps", steps, 1)
+    runs = len(lrs) * len(batch_sizes) * len(seeds)
+    check_fits("steps", steps, runs * (steps + 1) * 8, what="numbers to record for the grid's runs")
+    _check_bowl(x.float())
     initial = {"lr": (len(lrs) - 1) // 2, "batch_size": (len(batch_sizes) - 1) // 2, "seed": 0}
     for key, value, grid in (("lr", initial_lr, lrs), ("batch_size", initial_batch_size, batch_sizes)):
         if value is not None:

@@ -14,12 +14,16 @@ from torch import Tensor
 
 from lesson_code.checks import (
     check_count,
+    check_fits,
+    check_gram,
     check_number,
+    check_overflow,
     check_regression,
     check_same_dtype,
     check_seed,
     check_shape,
     check_tensor,
+    shown,
 )
 from lesson_code.losses import _mse
 
@@ -39,7 +43,7 @@ def make_curve(n: int = 60, *, noise: float = 0.3, seed: int = 0) -> tuple[Tenso
         x: ``(n,)`` inputs in $[-1, 1)$ (no column of ones: `poly_features` adds it).
         y: ``(n,)`` targets.
     """
-    check_count("n", n, 2)
+    check_fits("n", check_count("n", n, 2), 3 * n, itemsize=4, what="float32 numbers (x, y and the noise)")
     if not 0 <= check_number("noise", noise) < math.inf:
         raise ValueError(f"noise must be a finite number at least 0, got {noise!r}")
     generator = torch.Generator().manual_seed(check_seed("seed", seed))
@@ -63,7 +67,7 @@ def split_indices(n: int, *, validation: int, test: int, seed: int) -> Split:
     The same ``n`` and ``seed`` give the same sets.
     Taught in {ref}`ch-generalisation`.
     """
-    check_count("n", n, 3)
+    check_fits("n", check_count("n", n, 3), 2 * n, what="int64 indices")
     check_count("validation", validation, 1, n - 2)
     check_count("test", test, 1, n - 1 - validation)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(check_seed("seed", seed)))
@@ -88,9 +92,10 @@ def poly_features(x: Tensor, degree: int) -> Tensor:
     check_count("degree", degree, 0)
     if x.ndim != 1:
         raise ValueError(f"x must be a vector of inputs, shape (n,), got shape {tuple(x.shape)}")
+    check_fits("degree", degree, 3 * len(x) * (degree + 1), itemsize=x.element_size(), what=f"numbers ({x.dtype})")
     if x.numel() and float(x.abs().max()) > 1:
         raise ValueError(
-            f"x must lie in [-1, 1] (scale the inputs first), got values up to {float(x.abs().max()):g} in size"
+            f"x must lie in [-1, 1] (scale the inputs first), got values up to {shown(x.abs().max())} in size"
         )
     columns = [torch.ones_like(x)]
     if degree >= 1:
@@ -132,7 +137,8 @@ def ridge_grad(a: Tensor, x: Tensor, y: Tensor, weight_decay: float) -> Tensor:
     step on the data, every weight shrinks by the factor $1 - \eta\alpha$, hence "weight decay".
     """
     check_regression(x, y, a, same_dtype=True)
-    return 2.0 / len(y) * x.T @ (x @ a - y) + _check_decay(weight_decay) * _decayed(a)
+    grad = 2.0 / len(y) * x.T @ (x @ a - y) + _check_decay(weight_decay) * _decayed(a)
+    return check_overflow(grad, "the gradient of ridge_mse")
 
 
 def ridge_fit(x: Tensor, y: Tensor, weight_decay: float = 0.0) -> Tensor:
@@ -150,9 +156,23 @@ def ridge_fit(x: Tensor, y: Tensor, weight_decay: float = 0.0) -> Tensor:
     if weight_decay == 0:
         return torch.linalg.lstsq(x, y.unsqueeze(1)).solution.squeeze(1)
     n, p = x.shape
+    if not bool(x[:, -1].any()):
+        raise ValueError(
+            f"x must have a last column that is not all zeros, got zeros in column {p - 1} of x of shape "
+            f"{tuple(x.shape)}: that column is the intercept's, which weight decay leaves undecayed, so nothing "
+            "fixes its weight and the fit has no single solution; put the column of ones last, as poly_features does"
+        )
     penalty = torch.eye(p, dtype=x.dtype)
     penalty[-1, -1] = 0
-    return torch.linalg.solve(2.0 / n * x.T @ x + weight_decay * penalty, 2.0 / n * x.T @ y)
+    matrix = check_gram("x", x, 2.0 / n * x.T @ x + weight_decay * penalty)
+    solution, info = torch.linalg.solve_ex(matrix, 2.0 / n * x.T @ y)
+    if int(info) != 0:
+        raise ValueError(
+            f"x must give a system (2/n) x.T @ x + weight_decay * D with a single solution, got x of shape "
+            f"{tuple(x.shape)} for which it is singular in {x.dtype} (pivot {int(info)} is 0): pass x.double(), "
+            "or a larger weight_decay"
+        )
+    return solution
 
 
 class EarlyStop(NamedTuple):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from lesson_code.checks import check_regression, check_tensor
+from lesson_code.checks import check_overflow, check_regression, check_tensor
 
 
 def mse(y_hat: Tensor, y: Tensor) -> Tensor:
@@ -41,4 +41,4 @@ def mse_grad(a: Tensor, x: Tensor, y: Tensor) -> Tensor:
     Derived by hand in {ref}`ch-gradient-descent`; equal to what ``loss.backward()`` computes.
     """
     check_regression(x, y, a, same_dtype=True)
-    return 2.0 / len(y) * x.T @ (x @ a - y)
+    return check_overflow(2.0 / len(y) * x.T @ (x @ a - y), "the gradient 2/n x.T @ (x @ a - y)")

@@ -19,6 +19,8 @@ from lesson_code.checks import (
     check_between,
     check_count,
     check_device,
+    check_fits,
+    check_items,
     check_same_dtype,
     check_seed,
     check_shape,
@@ -86,11 +88,10 @@ def load_digits_split(
 
 
 def _check_sizes(sizes: Sequence[int]) -> list[int]:
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
-        raise TypeError(f"sizes must be a sequence of layer widths such as (64, 32, 10), got {describe(sizes)}")
-    if len(sizes) < 2:
-        raise ValueError(f"sizes must list at least an input and an output width, got {tuple(sizes)}")
-    return [check_count(f"sizes[{i}]", s, 1) for i, s in enumerate(sizes)]
+    items = check_items("sizes", sizes, "a sequence of layer widths such as (64, 32, 10)")
+    if len(items) < 2:
+        raise ValueError(f"sizes must list at least an input and an output width, got {tuple(items)}")
+    return [check_count(f"sizes[{i}]", s, 1) for i, s in enumerate(items)]
 
 
 def layer_shapes(sizes: Sequence[int]) -> list[tuple[int, ...]]:
@@ -125,7 +126,7 @@ def unflatten(params: Tensor, sizes: Sequence[int]) -> list[Tensor]:
 
 def init_params(sizes: Sequence[int], *, seed: int, on: torch.device | None = None) -> Tensor:
     r"""A starting parameter vector: each weight uniform on $\pm 1/\sqrt{\text{fan-in}}$, each bias 0."""
-    _check_sizes(sizes)
+    check_fits("sizes", tuple(_check_sizes(sizes)), 2 * count_params(sizes), itemsize=4, what="float32 parameters")
     seed = check_seed("seed", seed)
     on = check_device("on", on)
     generator = torch.Generator().manual_seed(seed)
@@ -163,6 +164,11 @@ def softmax_cross_entropy(z: Tensor, y: Tensor) -> Tensor:
     $\frac{1}{n}\sum_i \bigl[\log\sum_k e^{z_{ik}} - \sum_k y_{ik} z_{ik}\bigr]$.
 
     ``torch.logsumexp`` subtracts the largest score before exponentiating, so nothing overflows.
+    A row whose largest score $m$ is above `SHIFT_ABOVE` in size is computed as
+    $\log\sum_k e^{z_{ik} - m} - \sum_k y_{ik} (z_{ik} - m)$ (the row shifted by its largest score, as
+    ``torch.nn.functional.cross_entropy`` shifts every row), so that scores offset by a large number (1e8) lose
+    no digits to the difference of two nearly equal terms; smaller scores are not shifted, and lose at most
+    about $m \cdot 2^{-24}$ (6e-5 at most, in float32).
     """
     check_tensor("z", z)
     _check_targets(z, y)
@@ -188,7 +194,14 @@ def _check_targets(z: Tensor, y: Tensor) -> None:
         )
 
 
+SHIFT_ABOVE = 1024.0
+"""Rows of scores whose largest is above this in size are shifted by it before the cross-entropy."""
+
+
 def _cross_entropy(z: Tensor, y: Tensor) -> Tensor:
+    largest = z.detach().amax(dim=1, keepdim=True)
+    if bool((largest.abs() > SHIFT_ABOVE).any()):
+        z = z - torch.where(largest.abs() > SHIFT_ABOVE, largest, torch.zeros_like(largest))
     return (torch.logsumexp(z, dim=1) - (y * z).sum(dim=1)).mean()
 
 
@@ -214,6 +227,7 @@ def confusion_matrix(predicted: Tensor, true: Tensor, classes: int) -> Tensor:
             raise TypeError(f"{name} must hold integer class labels, got dtype {labels.dtype}: pass {name}.long()")
     check_shape("true", true, tuple(predicted.shape), ", the shape of predicted")
     classes = check_count("classes", classes, 1)
+    check_fits("classes", classes, classes * classes, what="int64 counts")
     for name, labels in (("predicted", predicted), ("true", true)):
         outside = (labels < 0) | (labels >= classes)
         if outside.any():

@@ -7,7 +7,7 @@ Taught in {ref}`ch-noise`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from numbers import Integral
 
 import torch
@@ -15,8 +15,12 @@ from torch import Tensor
 
 from lesson_code.checks import (
     SEED_RANGE,
+    all_finite,
     check_bool,
     check_count,
+    check_fits,
+    check_gram,
+    check_items,
     check_positive,
     check_regression,
     check_seed,
@@ -24,6 +28,7 @@ from lesson_code.checks import (
     check_tensor,
     describe,
 )
+from lesson_code.divergence import DivergenceError, paths_problem
 from lesson_code.tuning import linear_sgd64
 
 NOISE_BALL_TOLERANCE = 0.2
@@ -82,7 +87,7 @@ def sample_minibatch_gradients(
     without replacement: ``(draws, p)``, float64."""
     g = example_gradients(x, y, a)
     check_count("batch_size", batch_size, 1, len(g))
-    check_count("draws", draws, 1)
+    check_fits("draws", check_count("draws", draws, 1), draws * len(g) * 2, what="numbers (a draw of each batch)")
     generator = torch.Generator().manual_seed(check_seed("seed", seed))
     batches = torch.rand(draws, len(g), generator=generator).argsort(dim=1)[:, :batch_size]  # (draws, b)
     return g[batches].mean(dim=1)
@@ -90,9 +95,7 @@ def sample_minibatch_gradients(
 
 def _check_seeds(seeds: object) -> list[int]:
     """``seeds`` as a list of ints if it is a non-empty sequence of seeds, such as ``range(5)``."""
-    if isinstance(seeds, (str, bytes, Tensor)) or not isinstance(seeds, Iterable):
-        raise TypeError(f"seeds must be a list of int seeds, such as range(5) or [0], got {describe(seeds)}")
-    listed = list(seeds)
+    listed = check_items("seeds", seeds, "a list of int seeds, such as range(5) or [0]")
     if not listed:
         raise ValueError(f"seeds must hold at least one seed, such as range(5) or [0], got {describe(seeds)}")
     low, high = SEED_RANGE
@@ -108,7 +111,7 @@ def batch_indices(
     n: int,
     batch_size: int,
     steps: int,
-    seeds: Iterable[int],
+    seeds: Sequence[int],
     *,
     reshuffle: bool = True,
 ) -> Tensor:
@@ -124,6 +127,8 @@ def batch_indices(
     check_count("steps", steps, 1)
     seeds = _check_seeds(seeds)
     check_bool("reshuffle", reshuffle)
+    per_run = steps * batch_size + 3 * n if reshuffle else 2 * steps * n  # the indices kept, and the draws made
+    check_fits("steps", steps, per_run + len(seeds) * steps * batch_size, what="int64 indices and draws")
     if reshuffle and n % batch_size:
         raise ValueError(f"batch_size must divide n = {n} when reshuffle=True, got {batch_size}")
     runs = []
@@ -155,6 +160,8 @@ def sgd_paths(x: Tensor, y: Tensor, a0: Tensor, *, lr: float | Tensor, batches: 
 
     Returns:
         ``(steps + 1, runs, p)``: the parameters of every run before each step and after the last.
+
+    Raises `DivergenceError` if a run's parameters stop being finite, naming the run and the step.
     """
     x, y, a0 = _as64(x, y, a0, "a0")
     n = len(y)
@@ -180,7 +187,12 @@ def sgd_paths(x: Tensor, y: Tensor, a0: Tensor, *, lr: float | Tensor, batches: 
                 f"lr must be a number, or rates of shape ({steps},) or ({steps}, {runs}), got shape {tuple(lr.shape)}"
             )
         if not bool((lr > 0).all()):
-            raise ValueError(f"lr must hold rates above 0, got {float(lr.min())!r}")
+            first = tuple(int(i) for i in (lr <= 0).nonzero()[0])
+            raise ValueError(
+                f"lr must hold rates above 0, got {float(lr[first])!r} at step {first[0]}"
+                + (f" of run {first[1]}" if len(first) > 1 else "")
+                + ": a rate of 0 takes no step (a schedule's rates may have rounded to 0: use fewer steps)"
+            )
         rates = lr.double().reshape(steps, -1, 1)  # (steps, 1 or runs, 1)
     elif isinstance(lr, (list, tuple)):
         raise TypeError(
@@ -189,7 +201,11 @@ def sgd_paths(x: Tensor, y: Tensor, a0: Tensor, *, lr: float | Tensor, batches: 
     else:
         rates = torch.full((steps, 1, 1), check_positive("lr", lr), dtype=torch.float64)
     a0 = a0.expand(runs, -1)  # (runs, p)
-    return torch.stack([a0, *linear_sgd64(x, y, a0, zip(batches, rates, strict=True))])
+    check_fits("batches", f"shape {tuple(batches.shape)}", (steps + 1) * runs * x.shape[1], what="float64 numbers")
+    paths = torch.stack([a0, *linear_sgd64(x, y, a0, zip(batches, rates, strict=True))])
+    if not all_finite(paths):
+        raise DivergenceError(paths_problem(paths, rates))
+    return paths
 
 
 def noise_ball(x: Tensor, y: Tensor, *, lr: float, batch_size: int) -> float:
@@ -209,11 +225,11 @@ def noise_ball(x: Tensor, y: Tensor, *, lr: float, batch_size: int) -> float:
     lr = check_positive("lr", lr)
     x64, y64 = x.double(), y.double()
     a_star = torch.linalg.lstsq(x64, y64.unsqueeze(1)).solution.squeeze(1)
-    hessian = 2.0 / len(y64) * x64.T @ x64
+    hessian = check_gram("x", x64, 2.0 / len(y64) * x64.T @ x64)
     eigenvalues, vectors = torch.linalg.eigh(hessian)
     if lr * float(eigenvalues[-1]) >= 2:
         bound = 2 / float(eigenvalues[-1])
-        raise ValueError(f"lr must be below the stability bound 2 / lambda_max = {bound:.4g}, got {lr}")
+        raise ValueError(f"lr must be below the stability bound 2 / lambda_max = {bound!r}, got {lr!r}")
     covariance = minibatch_covariance(x64, y64, a_star, batch_size)
     c = torch.einsum("ij,ik,kj->j", vectors, covariance, vectors)  # variances along the eigenvectors
     return float(lr / 2 * (c / (2 - lr * eigenvalues)).sum())

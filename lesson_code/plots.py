@@ -20,7 +20,9 @@ from lesson_code.checks import (
     check_bool,
     check_count,
     check_history,
+    check_items,
     check_numbers,
+    check_overflow,
     check_shape,
     check_tensor,
     describe,
@@ -60,9 +62,8 @@ def plot_line(ax: Axes, a: Tensor, *, xlim: Sequence[float] = (-1.0, 1.0), **kwa
     r"""Draw the line $\hat y = a_1 x + a_2$ across ``xlim``."""
     check_axes("ax", ax)
     _check_point("a", a)
-    check_numbers("xlim", xlim, 2, "two numbers (low, high)")
+    lo, hi = check_numbers("xlim", xlim, 2, "two numbers (low, high)")
     style = {"color": FIT_COLOR, "linewidth": 2.5, "label": f"$\\hat y = {float(a[0]):.2f}x + {float(a[1]):.2f}$"}
-    lo, hi = float(xlim[0]), float(xlim[1])
     (line,) = ax.plot([lo, hi], [float(a[0]) * lo + float(a[1]), float(a[0]) * hi + float(a[1])], **(style | kwargs))
     return line
 
@@ -115,12 +116,10 @@ def plot_params(
     check_axes("ax", ax)
     check_history("history", history)
     p = history.params.shape[1]
-    if (
-        isinstance(names, (str, bytes))
-        or not isinstance(names, Sequence)
-        or not all(isinstance(name, str) for name in names)
-    ):
-        raise TypeError(f"names must be a sequence of texts, one per parameter, got {describe(names)}")
+    names = check_items("names", names, "a sequence of texts, one per parameter")
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"names must be a sequence of texts, one per parameter, got {describe(name)} in {names}")
     if len(names) != p:
         raise ValueError(
             f"names must give one name for each of the {p} parameters of history, "
@@ -162,6 +161,7 @@ def plot_loss_contours(
     check_axes("ax", ax)
     levels = check_count("levels", levels, 1)
     grid_a1, grid_a2, loss = loss_grid(x, y, a1, a2, num=num)
+    check_overflow(loss, "the loss over the a1 by a2 rectangle", "x and y", "narrow a1 and a2, or pass x.double()")
     low, high = float(loss.min()), float(loss.max())
     if low <= 0 and high > 0:  # an exact fit on the grid: no geometric sequence starts at 0
         low = float(loss[loss > 0].min())

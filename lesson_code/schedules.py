@@ -13,11 +13,28 @@ import math
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_number, check_positive
+from lesson_code.checks import check_count, check_fits, check_number, check_positive
+
+
+def _count(steps: int) -> int:
+    steps = check_count("steps", steps, 1)
+    check_fits("steps", steps, steps, what="float64 rates")
+    return steps
 
 
 def _steps(steps: int) -> Tensor:
-    return torch.arange(check_count("steps", steps, 1), dtype=torch.float64)
+    return torch.arange(_count(steps), dtype=torch.float64)
+
+
+def _positive(rates: Tensor, formula: str, fix: str) -> Tensor:
+    """``rates`` if every rate is above 0; a rate that underflowed to 0 in float64 is refused, naming the step."""
+    if not bool(rates[-1] > 0) or not bool((rates > 0).all()):
+        first = int((rates <= 0).nonzero()[0, 0])
+        raise ValueError(
+            f"steps must be at most {first}, got {len(rates)}: from step {first} on the rate {formula} rounds to "
+            f"0.0 in float64, and a rate of 0 takes no step: use fewer steps, or {fix}"
+        )
+    return rates
 
 
 def _fraction(name: str, value: float) -> float:
@@ -28,7 +45,7 @@ def _fraction(name: str, value: float) -> float:
 
 def constant(lr: float, steps: int) -> Tensor:
     r"""$\eta_t = \eta_0$ for every step."""
-    return torch.full((check_count("steps", steps, 1),), check_positive("lr", lr), dtype=torch.float64)
+    return torch.full((_count(steps),), check_positive("lr", lr), dtype=torch.float64)
 
 
 def step_decay(lr: float, steps: int, *, step_size: int, gamma: float) -> Tensor:
@@ -38,7 +55,8 @@ def step_decay(lr: float, steps: int, *, step_size: int, gamma: float) -> Tensor
     """
     t = _steps(steps)
     s = check_count("step_size", step_size, 1)
-    return check_positive("lr", lr) * _fraction("gamma", gamma) ** torch.div(t, s, rounding_mode="floor")
+    rates = check_positive("lr", lr) * _fraction("gamma", gamma) ** torch.div(t, s, rounding_mode="floor")
+    return _positive(rates, f"{lr!r} * {gamma!r} ** (t // {s})", "a gamma closer to 1")
 
 
 def exponential(lr: float, steps: int, *, gamma: float) -> Tensor:
@@ -46,7 +64,8 @@ def exponential(lr: float, steps: int, *, gamma: float) -> Tensor:
 
     ``torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma)``.
     """
-    return check_positive("lr", lr) * _fraction("gamma", gamma) ** _steps(steps)
+    rates = check_positive("lr", lr) * _fraction("gamma", gamma) ** _steps(steps)
+    return _positive(rates, f"{lr!r} * {gamma!r} ** t", "a gamma closer to 1")
 
 
 def inverse_time(lr: float, steps: int, *, t0: float) -> Tensor:
@@ -66,4 +85,5 @@ def cosine(lr: float, steps: int, *, lr_min: float = 0.0) -> Tensor:
     lr = check_positive("lr", lr)
     if not 0 <= check_number("lr_min", lr_min) < lr:
         raise ValueError(f"lr_min must be a number in [0, lr) = [0, {lr}), got {lr_min!r}")
-    return lr_min + (lr - lr_min) * (1 + torch.cos(math.pi * _steps(steps) / steps)) / 2
+    rates = lr_min + (lr - lr_min) * (1 + torch.cos(math.pi * _steps(steps) / steps)) / 2
+    return _positive(rates, f"{lr!r} * (1 + cos(pi * t / {steps})) / 2", "an lr_min above 0")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_range, check_shape, check_tensor
+from lesson_code.checks import check_count, check_fits, check_gram, check_range, check_shape, check_tensor
 
 
 def _check_inputs(x: Tensor) -> Tensor:
@@ -39,7 +39,7 @@ def hessian_linear_mse(x: Tensor) -> Tensor:
     Taught in {ref}`ch-learning-rate`.
     """
     _check_inputs(x)
-    return 2.0 / x.shape[0] * x.T @ x
+    return check_gram("x", x, 2.0 / x.shape[0] * x.T @ x)
 
 
 def hessian_eigenvalues(x: Tensor) -> Tensor:
@@ -94,6 +94,7 @@ def loss_grid(
     check_shape("x", x, ("n", 2), ": a column of inputs and a column of ones")
     check_shape("y", y, (x.shape[0],), f" to match x of shape {tuple(x.shape)}")
     num = check_count("num", num, 2)
+    check_fits("num", num, num * num * (x.shape[0] + 4), itemsize=x.element_size(), what=f"numbers ({x.dtype})")
     a1, a2 = check_range("a1", a1), check_range("a2", a2)
     grid_a2, grid_a1 = torch.meshgrid(
         torch.linspace(float(a2[0]), float(a2[1]), num, dtype=x.dtype),

@@ -14,9 +14,11 @@ import torch
 from torch import Tensor
 
 from lesson_code.checks import (
+    all_finite,
     check_bool,
     check_count,
     check_examples,
+    check_fits,
     check_history,
     check_loss_fn,
     check_positive,
@@ -26,14 +28,18 @@ from lesson_code.checks import (
     check_tensor,
     describe,
 )
-from lesson_code.updates import Plain, UpdateRule, check_rule
+from lesson_code.divergence import DivergenceError, final_problem, loss_problem, update_problem
+from lesson_code.torch_names import refuse_torch_run_names
+from lesson_code.updates import (
+    Plain,
+    UpdateRule,
+    check_rule,
+    check_rule_state,
+    check_rule_step,
+)
 
 LossFn = Callable[[Tensor, Tensor, Tensor], Tensor]
 """``loss_fn(params, x, y)``: a scalar loss of the parameters on the examples ``x, y``."""
-
-
-class DivergenceError(ValueError):
-    """The loss stopped being finite: the learning rate is too large for the data."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,8 @@ class History:
             last step: for the loss there, and on all the data, use `loss_path` (its entry ``k``).
         batches: ``k`` index tensors: which examples each step used.
         lr: the learning rate.
-        diverged_at: the step at which the loss stopped being finite, or ``None``.
+        diverged_at: ``None``, or the number of steps taken when the run stopped being finite: the loss of
+            ``params[diverged_at]`` (the last row) is not finite, or those parameters themselves are not.
     """
 
     params: Tensor
@@ -59,7 +66,7 @@ class History:
     def __post_init__(self) -> None:
         check_tensor("params", self.params, finite=False, ndim=2)  # a diverged run's last parameters may overflow
         steps = self.params.shape[0] - 1
-        check_tensor("losses_before", self.losses_before, ndim=1, finite=False)  # float32: a float64 loss may overflow
+        check_tensor("losses_before", self.losses_before, ndim=1, finite=False)  # a run stops after a loss of inf
         check_shape(
             "losses_before", self.losses_before, (steps,), f", one loss per step of params {tuple(self.params.shape)}"
         )
@@ -67,6 +74,8 @@ class History:
             raise ValueError(
                 f"batches must be a tuple of {steps} index tensors, one per step, got {describe(self.batches)}"
             )
+        if steps:
+            _check_batch_items(self.batches)
         check_positive("lr", self.lr)
         if self.diverged_at is not None and check_count("diverged_at", self.diverged_at, 0) != steps:
             raise ValueError(f"diverged_at must be the number of steps taken, {steps}, got {self.diverged_at}")
@@ -107,6 +116,19 @@ def _check_batches(batches: Sequence[Tensor], n: int) -> None:
         )
     if len(batches) == 0:
         raise ValueError(f"batches must hold at least one batch, got {describe(batches)}")
+    _check_batch_items(batches)
+    every = torch.cat([batch.to(torch.int64) for batch in batches])
+    outside = (every < 0) | (every >= n)
+    if outside.any():
+        first = int(outside.nonzero()[0, 0])
+        step = int((torch.tensor([len(b) for b in batches]).cumsum(0) <= first).sum())
+        raise ValueError(
+            f"batches must hold indices 0..{n - 1} of the {n} examples, got index {int(every[first])} at step {step}"
+        )
+
+
+def _check_batch_items(batches: Sequence[Tensor]) -> None:
+    """Each batch a non-empty vector of integer indices."""
     for step, batch in enumerate(batches):
         if not isinstance(batch, Tensor):
             raise TypeError(
@@ -118,14 +140,6 @@ def _check_batches(batches: Sequence[Tensor], n: int) -> None:
             raise ValueError(
                 f"batches must hold non-empty vectors of indices, got shape {tuple(batch.shape)} at step {step}"
             )
-    every = torch.cat([batch.to(torch.int64) for batch in batches])
-    outside = (every < 0) | (every >= n)
-    if outside.any():
-        first = int(outside.nonzero()[0, 0])
-        step = int((torch.tensor([len(b) for b in batches]).cumsum(0) <= first).sum())
-        raise ValueError(
-            f"batches must hold indices 0..{n - 1} of the {n} examples, got index {int(every[first])} at step {step}"
-        )
 
 
 def epoch_batches(n: int, batch_size: int, epochs: int, *, seed: int) -> list[Tensor]:
@@ -143,6 +157,8 @@ def epoch_batches(n: int, batch_size: int, epochs: int, *, seed: int) -> list[Te
     n = check_count("n", n, 1)
     batch_size = check_count("batch_size", batch_size, 1, n)
     epochs = check_count("epochs", epochs, 1)
+    check_fits("n", n, 3 * n, what="int64 indices")
+    check_fits("epochs", epochs, epochs * (n + 20 * steps_per_epoch(n, batch_size)), what="indices and batch records")
     seed = check_seed("seed", seed)
     generator = torch.Generator().manual_seed(seed)
     batches: list[Tensor] = []
@@ -154,6 +170,7 @@ def epoch_batches(n: int, batch_size: int, epochs: int, *, seed: int) -> list[Te
     return batches
 
 
+@refuse_torch_run_names
 def train(
     loss_fn: LossFn,
     params0: Tensor,
@@ -171,9 +188,11 @@ def train(
     (``loss.backward()``).
     An update ``rule`` from `lesson_code.updates` (`Momentum`, `RMSProp`, `Adam`) turns each gradient into
     the step instead; the default, `Plain`, is the step $-\eta \nabla L_B(a)$ above.
-    If the loss stops being finite, the run stops there: it raises `DivergenceError`
-    naming the step, or with ``raise_on_divergence=False`` returns the steps taken so
-    far with ``diverged_at`` set.
+    If a number of the run stops being finite (the loss before a step, or the parameters after it, or the loss on
+    all of ``x, y`` after the last step), the run stops there: it raises `DivergenceError`, which says what went
+    first and why it likely did, or with ``raise_on_divergence=False`` returns the steps taken so far with
+    ``diverged_at`` set. The losses keep the dtype of the run's loss.
+    A ``rule`` of one's own is checked once, on the first step: ``step, state = rule.step(grad, state, lr)``.
     """
     loss_fn = check_loss_fn(loss_fn)
     n = _check_data(params0, x, y)
@@ -182,27 +201,39 @@ def train(
     _check_batches(batches, n)
     rule = Plain() if rule is None else check_rule(rule)
     a = params0.detach().clone().requires_grad_(True)
-    state = rule.init(a.detach())
-    params, losses = [a.detach().clone()], []
+    state = check_rule_state(rule, rule.init(a.detach()))
+    params, losses, dtype = [a.detach().clone()], [], params0.dtype
+
+    def stop(step: int, problem: str) -> History:
+        if raise_on_divergence:
+            raise DivergenceError(problem)
+        return History(torch.stack(params), torch.tensor(losses, dtype=dtype), tuple(batches[:step]), lr, step)
+
     for step, batch in enumerate(batches):
         loss = loss_fn(a, x[batch], y[batch])
+        dtype = torch.promote_types(dtype, loss.dtype) if step else loss.dtype
         if not torch.isfinite(loss):
-            if raise_on_divergence:
-                raise DivergenceError(
-                    f"the loss stopped being finite at step {step} of {len(batches)} "
-                    f"(lr = {lr:g}): the learning rate is too large for this data"
-                )
-            return History(torch.stack(params), torch.tensor(losses), tuple(batches[:step]), lr, step)
+            return stop(step, loss_problem(loss, step, len(batches), lr))
         loss.backward()
         with torch.no_grad():
-            step_taken, state = rule.step(a.grad.clone(), state, lr)
+            grad = a.grad.clone()
+            result = rule.step(grad, state, lr)
+            if step == 0:  # a rule of one's own is checked once
+                check_rule_step(rule, result, grad)
+            step_taken, state = result
             a += step_taken
             a.grad.zero_()
         params.append(a.detach().clone())
         losses.append(loss.item())
-    return History(torch.stack(params), torch.tensor(losses), tuple(batches), lr)
+        if not all_finite(a):  # the loss of the next step would say so too, but there is none after the last
+            return stop(step + 1, update_problem(grad, step_taken, rule, step, len(batches), lr))
+    final = loss_fn(a, x, y)  # on all the data: the last entry of loss_path
+    if not torch.isfinite(final):
+        return stop(len(batches), final_problem(final, len(batches), lr))
+    return History(torch.stack(params), torch.tensor(losses, dtype=dtype), tuple(batches), lr)
 
 
+@refuse_torch_run_names
 def gradient_descent(
     loss_fn: LossFn,
     params0: Tensor,
@@ -220,12 +251,14 @@ def gradient_descent(
     """
     n = _check_data(params0, x, y)
     steps = check_count("steps", steps, 1)
+    check_fits("steps", steps, (steps + 1) * (params0.numel() + 6), what="numbers to record")
     everything = torch.arange(n)
     return train(
         loss_fn, params0, x, y, lr=lr, batches=[everything] * steps, rule=rule, raise_on_divergence=raise_on_divergence
     )
 
 
+@refuse_torch_run_names
 def sgd(
     loss_fn: LossFn,
     params0: Tensor,

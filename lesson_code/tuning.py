@@ -14,7 +14,15 @@ from numbers import Real
 import torch
 from torch import Tensor
 
-from lesson_code.checks import check_count, check_regression, check_shape, check_tensor, describe
+from lesson_code.checks import (
+    check_count,
+    check_fits,
+    check_items,
+    check_regression,
+    check_shape,
+    check_tensor,
+    describe,
+)
 from lesson_code.training import epoch_batches
 
 
@@ -42,6 +50,7 @@ def sgd_lr_grid(
     rates = torch.as_tensor(_check_rates("lrs", lrs), dtype=torch.float64)
     check_count("batch_size", batch_size, 1, n)
     check_count("epochs", epochs, 1)
+    check_fits("epochs", epochs, (epochs + 1) * len(rates) * params0.numel(), what="float64 parameters to record")
     a = params0.double().expand(len(rates), -1)  # (runs, p): one parameter vector per learning rate
     per_epoch = -(-n // batch_size)
     rate = rates.unsqueeze(1)  # (runs, 1): each run its own rate, at every step
@@ -78,13 +87,7 @@ def linear_sgd64(x: Tensor, y: Tensor, a0: Tensor, steps: Iterable[tuple[Tensor,
 
 def _check_rates(name: str, value: object) -> list[float]:
     """``value`` as a list of floats if it is a non-empty sequence (or vector) of finite numbers above 0."""
-    if isinstance(value, Tensor):
-        check_tensor(name, value, ndim=1)
-        items: list[object] = value.tolist()
-    elif isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise TypeError(f"{name} must be a list of learning rates, such as [0.01, 0.1], got {describe(value)}")
-    else:
-        items = list(value)
+    items = check_items(name, value, "a list of learning rates, such as [0.01, 0.1]")
     if not items:
         raise ValueError(f"{name} must hold at least one learning rate, got {describe(value)}")
     for item in items:

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from lesson_code.checks import check_between, check_bool, check_positive, check_tensor, describe
+from lesson_code.torch_names import book_names
 
 State = tuple[Tensor, ...]
 """What a rule remembers between steps: tensors of the parameters' shape, and a step count."""
@@ -25,10 +26,13 @@ def _check_init(params: object) -> Tensor:
     return check_tensor("params", params, finite=False)
 
 
-def _check_step(rule: object, grad: object, state: object, lr: object, length: int) -> State:
-    """Check what `step` is handed: a gradient tensor, the state of this rule (``length`` items, the first shaped
-    like ``grad``), and a learning rate above 0. Only types and shapes: a diverging run's gradient may be infinite."""
+def _check_step(rule: object, grad: object, state: object, lr: object, kinds: str) -> State:
+    """Check what `step` is handed: a gradient tensor, the state of this rule, and a learning rate above 0.
+
+    ``kinds`` has one letter per item of the state: ``"p"`` for a tensor shaped like the parameters, ``"t"`` for
+    a step count of shape ``()``. Only types and shapes: a diverging run's gradient may be infinite."""
     check_tensor("grad", grad, finite=False)
+    length = len(kinds)
     expected = f"what {type(rule).__name__}.init(params) returns, " + (f"a tuple of {length}" if length else "()")
     if not isinstance(state, tuple):
         raise TypeError(
@@ -40,10 +44,16 @@ def _check_step(rule: object, grad: object, state: object, lr: object, length: i
             f"state must be {expected}, got {len(state)} item{'s' if len(state) != 1 else ''}: "
             "the state of another rule? Start with state = rule.init(params)"
         )
-    if length and isinstance(state[0], Tensor) and state[0].shape != grad.shape:  # type: ignore[union-attr]
-        raise ValueError(
-            f"grad must have the shape of the parameters, {tuple(state[0].shape)}, got shape {tuple(grad.shape)}"
-        )  # type: ignore[union-attr]
+    for i, (item, kind) in enumerate(zip(state, kinds, strict=True)):
+        if not isinstance(item, Tensor):
+            raise TypeError(f"state[{i}] must be a tensor, as {expected}, got {describe(item)}")
+        want = tuple(state[0].shape) if kind == "p" else ()
+        if i == 0 and tuple(item.shape) != tuple(grad.shape):  # type: ignore[union-attr]
+            raise ValueError(
+                f"grad must have the shape of the parameters, {tuple(item.shape)}, got shape {tuple(grad.shape)}"
+            )  # type: ignore[union-attr]
+        if tuple(item.shape) != want:
+            raise ValueError(f"state[{i}] must have shape {want}, as {expected}, got shape {tuple(item.shape)}")
     check_positive("lr", lr)
     return state
 
@@ -60,6 +70,7 @@ class UpdateRule(Protocol):
         ...
 
 
+@book_names()
 @dataclass(frozen=True)
 class Plain:
     r"""The plain step $-\eta g$: gradient descent on all the data, SGD on a mini-batch."""
@@ -69,10 +80,11 @@ class Plain:
         return ()
 
     def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
-        _check_step(self, grad, state, lr, 0)
+        _check_step(self, grad, state, lr, "")
         return -lr * grad, state
 
 
+@book_names(momentum="beta")
 @dataclass(frozen=True)
 class Momentum:
     r"""Heavy-ball momentum $\beta$: $v \leftarrow \beta v - \eta g$, step $v$ (Polyak 1964).
@@ -95,12 +107,13 @@ class Momentum:
         return (torch.zeros_like(_check_init(params)),)
 
     def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
-        (velocity,) = _check_step(self, grad, state, lr, 1)
+        (velocity,) = _check_step(self, grad, state, lr, "p")
         velocity = self.beta * velocity - lr * grad
         step = self.beta * velocity - lr * grad if self.nesterov else velocity
         return step, (velocity,)
 
 
+@book_names()
 @dataclass(frozen=True)
 class RMSProp:
     r"""Per-parameter step sizes (Tieleman and Hinton 2012): $s \leftarrow \alpha s + (1 - \alpha) g^2$,
@@ -120,11 +133,12 @@ class RMSProp:
         return (torch.zeros_like(_check_init(params)),)
 
     def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
-        (square_avg,) = _check_step(self, grad, state, lr, 1)
+        (square_avg,) = _check_step(self, grad, state, lr, "p")
         square_avg = self.alpha * square_avg + (1 - self.alpha) * grad * grad
         return -lr * grad / (square_avg.sqrt() + self.eps), (square_avg,)
 
 
+@book_names(betas="beta1 and beta2")
 @dataclass(frozen=True)
 class Adam:
     r"""Adam (Kingma and Ba 2015): running averages of the gradient and of its square, corrected for starting at zero.
@@ -152,7 +166,7 @@ class Adam:
         return (torch.zeros_like(params), torch.zeros_like(params), torch.zeros((), dtype=torch.int64))
 
     def step(self, grad: Tensor, state: State, lr: float) -> tuple[Tensor, State]:
-        mean, square_avg, t = _check_step(self, grad, state, lr, 3)
+        mean, square_avg, t = _check_step(self, grad, state, lr, "ppt")
         t = t + 1
         mean = self.beta1 * mean + (1 - self.beta1) * grad
         square_avg = self.beta2 * square_avg + (1 - self.beta2) * grad * grad
@@ -182,3 +196,43 @@ def check_rule(rule: object) -> UpdateRule:
         )
         raise TypeError(f"rule must be {ours}, or an object with init() and step(), got {describe(rule)}{fix}")
     return rule  # type: ignore[return-value]
+
+
+PROTOCOL = "state = rule.init(params), then step, state = rule.step(grad, state, lr) for each gradient"
+"""How `train` calls a rule, for the messages about a rule of one's own."""
+
+
+def check_rule_state(rule: UpdateRule, state: object, source: str = "init") -> State:
+    """``state`` if it is what ``rule.init`` (or ``rule.step``, with ``source="step"``) must return as the state:
+    a tuple (of tensors, for the rules here)."""
+    if not isinstance(state, tuple):
+        call = "rule.init(params) must return the state" if source == "init" else "rule.step must return a state"
+        raise TypeError(
+            f"{call}, a tuple (() if the rule keeps nothing), got {describe(state)} from "
+            f"{type(rule).__name__}.{source}: the run calls {PROTOCOL}"
+        )
+    return state
+
+
+def check_rule_step(rule: UpdateRule, result: object, grad: Tensor) -> tuple[Tensor, State]:
+    """``result`` if it is what ``rule.step`` must return: ``(step, state)``, the step a tensor shaped like ``grad``
+    that can be added to the parameters. `train` checks the first step of a run, once."""
+    name = f"{type(rule).__name__}.step"
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise TypeError(
+            f"rule.step(grad, state, lr) must return a pair (step, state), got {describe(result)} from {name}: "
+            f"the run calls {PROTOCOL}"
+        )
+    step, state = result
+    if not isinstance(step, Tensor) or not step.is_floating_point():
+        raise TypeError(
+            f"rule.step(grad, state, lr) must return (step, state) with step a floating-point tensor shaped like "
+            f"grad, {tuple(grad.shape)}, got {describe(step)} as step from {name}"
+        )
+    if step.shape != grad.shape:
+        raise ValueError(
+            f"rule.step(grad, state, lr) must return a step shaped like grad, {tuple(grad.shape)}, "
+            f"got shape {tuple(step.shape)} from {name}: the step is added to the parameters"
+        )
+    check_rule_state(rule, state, "step")
+    return step, state

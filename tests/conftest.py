@@ -17,10 +17,37 @@ import reader
 from background import Job
 from checkout import ROOT, strict_build
 
-from booktools.core import toc, workspace
+from booktools.core import strict, toc, workspace
 
 # booktools is not installed (only lesson_code is): the tests' subprocesses import it from the checkout.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+
+
+# The fixtures that build the whole book or run it elsewhere: a test that asks for one is marked `build`, so that
+# `make check` (which deselects build, browser and slow tests) never waits for a build.
+BUILDING_FIXTURES = frozenset({"site", "second_execution", "reader", "wheel"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BUILDING_FIXTURES & set(item.fixturenames) and item.get_closest_marker("build") is None:
+            item.add_marker(pytest.mark.build)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_build_unless_allowed() -> None:
+    """With ``BOOK_TESTS_NO_BUILD=1`` (`make check`), a test that would build the book, or a copy of it, fails at once.
+
+    Every build the tests start goes through `booktools.core.strict.command`; a test that builds must be marked
+    ``slow`` (a copy of the book) or ``build`` (the book itself), which `make check` leaves out.
+    """
+    if not os.environ.get("BOOK_TESTS_NO_BUILD"):
+        return
+
+    def refused(root: Path | str, *extra: str) -> list[str]:
+        pytest.fail(f"this test builds the book at {root}: mark it `slow` or `build` (make check runs neither)")
+
+    strict.command = refused
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ from checkout import ROOT
 from packaging.requirements import Requirement
 
 from booktools.core import cache, notebooks, toc
+from booktools.core.streams import merge_streams
 
 CHAPTERS = with_code(ROOT)
 READER_VERSIONS = [v.strip() for v in os.environ.get("BOOK_READER_PYTHONS", "3.11").split(",") if v.strip()]
@@ -147,7 +148,9 @@ def execute(notebook, kernels: Path, cwd: Path) -> dict:
     finally:
         if km.has_kernel:  # a kernel manager passed in is not the client's to shut down
             km.shutdown_kernel(now=True)
-    return json.loads(notebook.cells[-1].outputs[-1]["text"])
+    # the kernel may send the report's one print in several stream messages, cut anywhere
+    printed = next(o for o in merge_streams(notebook.cells[-1].outputs) if o.get("name") == "stdout")
+    return json.loads(printed["text"])
 
 
 def run_every_chapter(version: str, wheel: Path, home: Path) -> dict[str, dict]:

@@ -131,6 +131,41 @@ def ax():
     return Figure().add_subplot()
 
 
+class StepOnly:
+    """A rule of one's own whose step forgets to return the state."""
+
+    def init(self, params):
+        return ()
+
+    def step(self, grad, state, lr):
+        return -lr * grad
+
+
+class Widening(StepOnly):
+    """A rule whose step has another shape than the parameters."""
+
+    def step(self, grad, state, lr):
+        return torch.zeros(3), state
+
+
+class ListState(StepOnly):
+    """A rule whose step returns its state as a list."""
+
+    def step(self, grad, state, lr):
+        return -lr * grad, [grad]
+
+
+class TensorInit(StepOnly):
+    """A rule whose init returns a tensor, not a tuple."""
+
+    def init(self, params):
+        return torch.zeros_like(params)
+
+
+def train_with(rule):
+    return train(linear_mse, A, X, Y, lr=0.1, batches=[torch.arange(10)] * 2, rule=rule)
+
+
 def movie(**change):
     """A one-frame `Movie`, valid unless ``change`` says otherwise."""
     fig = Figure()
@@ -1244,6 +1279,221 @@ CASES = [
         "nan",
         ValueError,
     ),
+    # a rule of one's own: what init and step return is checked once, against the protocol
+    ("train rule.step returning the step alone", lambda: train_with(StepOnly()), "rule.step", "tensor", TypeError),
+    ("train rule.step of another shape", lambda: train_with(Widening()), "rule.step", "(3,)", ValueError),
+    ("train rule.step returning a list state", lambda: train_with(ListState()), "rule.step", "list", TypeError),
+    ("train rule.init returning a tensor", lambda: train_with(TensorInit()), "rule.init", "tensor", TypeError),
+    # state tuples: their items, not only their length
+    ("Momentum.step state with None", lambda: Momentum(0.9).step(A, (None,), 0.1), "state[0]", "None", TypeError),
+    (
+        "Adam.step state with a mis-shaped count",
+        lambda: Adam().step(A, (torch.zeros(2), torch.zeros(2), torch.zeros(2)), 0.1),
+        "state[2]",
+        "(2,)",
+        ValueError,
+    ),
+    (
+        "RMSProp.step state a list in a tuple",
+        lambda: RMSProp().step(A, ([0.0, 0.0],), 0.1),
+        "state[0]",
+        "list",
+        TypeError,
+    ),
+    (
+        "History batches of strings",
+        lambda: History(GD.params[:3], GD.losses_before[:2], ("a", "b"), 0.1),
+        "batches",
+        "'a'",
+        TypeError,
+    ),
+    # torch.optim's names for the rules' arguments
+    ("Momentum(momentum=0.9)", lambda: Momentum(momentum=0.9), "momentum", "0.9", TypeError),
+    ("Adam(lr=0.01)", lambda: Adam(lr=0.01), "lr", "0.01", TypeError),
+    ("RMSProp(lr=0.01)", lambda: RMSProp(lr=0.01), "lr", "0.01", TypeError),
+    ("Momentum(0.9, lr=0.1)", lambda: Momentum(0.9, lr=0.1), "lr", "0.1", TypeError),
+    ("Adam(betas=(0.9, 0.99))", lambda: Adam(betas=(0.9, 0.99)), "betas", "(0.9, 0.99)", TypeError),
+    ("Adam(amsgrad=True)", lambda: Adam(amsgrad=True), "amsgrad", "True", TypeError),
+    ("Plain(lr=0.1)", lambda: Plain(lr=0.1), "lr", "0.1", TypeError),
+    (
+        "sgd(momentum=0.9)",
+        lambda: sgd(linear_mse, A, X, Y, lr=0.1, batch_size=2, epochs=1, seed=0, momentum=0.9),
+        "momentum",
+        "0.9",
+        TypeError,
+    ),
+    (
+        "gd(weight_decay=0.1)",
+        lambda: gradient_descent(linear_mse, A, X, Y, lr=0.1, steps=1, weight_decay=0.1),
+        "weight_decay",
+        "0.1",
+        TypeError,
+    ),
+    (
+        "train(betas=(0.9, 0.99))",
+        lambda: train(linear_mse, A, X, Y, lr=0.1, batches=[torch.arange(10)], betas=(0.9, 0.99)),
+        "betas",
+        "(0.9, 0.99)",
+        TypeError,
+    ),
+    # sizes that cannot fit in memory, refused before anything is allocated
+    ("make_line n=10**12", lambda: make_line(10**12), "n", "1000000000000", ValueError),
+    ("make_curve n=10**12", lambda: make_curve(10**12), "n", "1000000000000", ValueError),
+    ("make_two_classes n=10**12", lambda: make_two_classes(10**12), "n", "1000000000000", ValueError),
+    ("epoch_batches n=10**12", lambda: epoch_batches(10**12, 1, 1, seed=0), "n", "1000000000000", ValueError),
+    (
+        "sgd epochs=10**13",
+        lambda: sgd(linear_mse, A, X, Y, lr=0.1, batch_size=2, epochs=10**13, seed=0),
+        "epochs",
+        "10000000000000",
+        ValueError,
+    ),
+    (
+        "gd steps=10**13",
+        lambda: gradient_descent(linear_mse, A, X, Y, lr=0.1, steps=10**13),
+        "steps",
+        "10000000000000",
+        ValueError,
+    ),
+    (
+        "loss_grid a 10**6 x 10**6 grid",
+        lambda: loss_grid(X, Y, (0.0, 1.0), (0.0, 1.0), num=10**6),
+        "num",
+        "1000000",
+        ValueError,
+    ),
+    (
+        "plot_loss_contours a 10**6 x 10**6 grid",
+        lambda: plot_loss_contours(ax(), X, Y, (0.0, 1.0), (0.0, 1.0), num=10**6),
+        "num",
+        "1000000",
+        ValueError,
+    ),
+    ("constant steps=10**13", lambda: constant(0.1, 10**13), "steps", "10000000000000", ValueError),
+    ("batch_indices steps=10**13", lambda: batch_indices(10, 2, 10**13, [0]), "steps", "10000000000000", ValueError),
+    (
+        "sample_minibatch_gradients draws=10**12",
+        lambda: sample_minibatch_gradients(X, Y, A, 2, draws=10**12, seed=0),
+        "draws",
+        "1000000000000",
+        ValueError,
+    ),
+    (
+        "sgd_lr_grid epochs=10**13",
+        lambda: sgd_lr_grid(X, Y, A, lrs=[0.1], batch_size=2, epochs=10**13, seed=0),
+        "epochs",
+        "10000000000000",
+        ValueError,
+    ),
+    (
+        "split_indices n=10**13",
+        lambda: split_indices(10**13, validation=2, test=2, seed=0),
+        "n",
+        "10000000000000",
+        ValueError,
+    ),
+    ("poly_features degree=10**12", lambda: poly_features(CX, 10**12), "degree", "1000000000000", ValueError),
+    ("init_params a 10**6 x 10**6 layer", lambda: init_params((10**6, 10**6), seed=0), "sizes", "1000000", ValueError),
+    (
+        "confusion_matrix classes=10**7",
+        lambda: confusion_matrix(LABELS, LABELS, 10**7),
+        "classes",
+        "10000000",
+        ValueError,
+    ),
+    (
+        "explorer_data steps=10**12",
+        lambda: explorer_data(X, Y, batch_sizes=(1, 10), steps=10**12),
+        "steps",
+        "1000000000000",
+        ValueError,
+    ),
+    # devices: every kind is checked as CUDA is
+    ("init_params on='mps'", lambda: init_params(SIZES, seed=0, on="mps"), "on", "'mps'", ValueError),
+    ("init_params on='xpu'", lambda: init_params(SIZES, seed=0, on="xpu"), "on", "'xpu'", ValueError),
+    ("load_digits_split on='ipu'", lambda: load_digits_split(on="ipu"), "on", "'ipu'", ValueError),
+    ("init_params on='meta'", lambda: init_params(SIZES, seed=0, on="meta"), "on", "'meta'", ValueError),
+    ("init_params on='cuda:7'", lambda: init_params(SIZES, seed=0, on="cuda:7"), "on", "'cuda:7'", ValueError),
+    # numbers that overflow or underflow: refused with the reason, never returned as nan or 0.0
+    ("max_stable_lr x.T @ x overflows", lambda: max_stable_lr(X * 1e20), "x", "1e+20", ValueError),
+    ("hessian_linear_mse x.T @ x overflows", lambda: hessian_linear_mse(X * 1e20), "x", "1e+20", ValueError),
+    ("condition_number x.T @ x overflows", lambda: condition_number(X * 1e20), "x", "1e+20", ValueError),
+    ("ridge_fit x.T @ x overflows", lambda: ridge_fit(F * 1e20, CY, 0.1), "x", "e+20", ValueError),
+    (
+        "noise_ball x.T @ x overflows in float64",
+        lambda: noise_ball(X.double() * 1e160, Y, lr=0.1, batch_size=2),
+        "x",
+        "e+160",
+        ValueError,
+    ),
+    ("mse_grad that overflows", lambda: mse_grad(torch.ones(2), X * 1e20, Y), "x and a", "nan", ValueError),
+    ("ridge_grad that overflows", lambda: ridge_grad(torch.ones(4), F * 1e20, CY, 0.1), "x and a", "nan", ValueError),
+    (
+        "logistic_grad that overflows",
+        lambda: logistic_grad(torch.zeros(3), XC * 1e38, YC),
+        "x and w",
+        "inf",
+        ValueError,
+    ),
+    (
+        "plot_loss_contours a loss that overflows",
+        lambda: plot_loss_contours(ax(), X * 1e20, Y, (0.0, 1.0), (0.0, 1.0), num=3),
+        "x and y",
+        "inf",
+        ValueError,
+    ),
+    ("exponential rates that underflow", lambda: exponential(0.1, 1000, gamma=0.1), "steps", "1000", ValueError),
+    (
+        "step_decay rates that underflow",
+        lambda: step_decay(0.1, 10000, step_size=10, gamma=0.01),
+        "steps",
+        "10000",
+        ValueError,
+    ),
+    (
+        "sgd_paths a rate of 0",
+        lambda: sgd_paths(X, Y, A, lr=torch.tensor([0.1, 0.1, 0.0, 0.1, 0.1]), batches=BI),
+        "lr",
+        "0.0 at step 2",
+        ValueError,
+    ),
+    # singular problems: said, with the reason
+    (
+        "explorer_data every input equal",
+        lambda: explorer_data(torch.stack([torch.full((10,), 0.5), torch.ones(10)], 1), Y, batch_sizes=(1, 10)),
+        "x",
+        "0.5",
+        ValueError,
+    ),
+    (
+        "ridge_fit intercept column of zeros",
+        lambda: ridge_fit(torch.cat([F[:, :-1], torch.zeros(10, 1)], 1), CY, 0.1),
+        "x",
+        "zeros",
+        ValueError,
+    ),
+    # items inside containers, and values shown as given
+    ("explorer_data a0 of a string", lambda: explorer_data(X, Y, a0=("a", 1)), "a0", "'a'", TypeError),
+    ("explorer_data a0 with None", lambda: explorer_data(X, Y, a0=(None, 1.0)), "a0", "None", TypeError),
+    ("make_line a a (1, 2) array", lambda: make_line(10, np.array([[3.0, 2.0]])), "a", "(1, 2)", ValueError),
+    ("batch_indices seeds a set", lambda: batch_indices(10, 2, 5, {0, 1}), "seeds", "set", TypeError),
+    ("plot_params names with None", lambda: plot_params(ax(), GD, names=("a", None)), "names", "None", TypeError),
+    ("Movie frames with a string", lambda: movie(frames=[0, "1"]), "frames", "'1'", TypeError),
+    ("layer_shapes sizes with None", lambda: layer_shapes((64, None, 10)), "sizes", "None", TypeError),
+    (
+        "sgd_lr_grid lrs with None",
+        lambda: sgd_lr_grid(X, Y, A, lrs=[0.1, None], batch_size=2, epochs=1, seed=0),
+        "lrs",
+        "None",
+        TypeError,
+    ),
+    (
+        "poly_features x just above 1",
+        lambda: poly_features(torch.tensor([0.0, 1.0000001]), 3),
+        "x",
+        "1.0000001",
+        ValueError,
+    ),
 ]
 
 
@@ -1304,7 +1554,8 @@ def test_bad_input_is_refused_clearly(call, arg, given, error):
 
 
 FIXES = {"list": "pass torch.tensor(", "numpy.ndarray": "pass torch.from_numpy(", "torch.int64": ".float()"}
-DATA_OF_A_WRONG_TYPE = [case for case in CASES if case[3] in FIXES and case[2] not in ("ax", "batches", "predicted")]
+NOT_DATA = ("ax", "batches", "predicted", "rule.init", "rule.step", "state[0]")  # a list there is not data
+DATA_OF_A_WRONG_TYPE = [case for case in CASES if case[3] in FIXES and case[2] not in NOT_DATA]
 
 
 @pytest.mark.parametrize(
@@ -1535,3 +1786,36 @@ def test_a_rule_steps_by_hand_from_its_init():
     step, _ = Adam().step(g, Adam().init(A), 0.1)  # bias-corrected first step: -lr * g / (|g| + eps)
     torch.testing.assert_close(step, -0.1 * g / (g.abs() + 1e-8))
     assert Plain().step(g, Plain().init(A), 0.1)[0].tolist() == pytest.approx([-0.1, 0.2])
+
+
+# -- one rule for array-likes: settings given together are any ordered sequence ------------------
+
+
+def test_settings_given_together_are_any_ordered_sequence():
+    """Lists, tuples, ranges and 1-D tensors or NumPy arrays give the same results (see lesson_code.checks)."""
+    for a in ([3.0, 2.0], np.array([3.0, 2.0]), torch.tensor([3.0, 2.0]), np.array([3, 2])):
+        assert torch.equal(make_line(10, a, seed=0)[1], make_line(10, (3.0, 2.0), seed=0)[1])
+    for seeds in ([0, 1, 2], np.arange(3), torch.arange(3), range(3)):
+        assert torch.equal(batch_indices(10, 2, 4, seeds), batch_indices(10, 2, 4, (0, 1, 2)))
+    for sizes in ([64, 4, 10], np.array([64, 4, 10]), torch.tensor([64, 4, 10])):
+        assert layer_shapes(sizes) == layer_shapes(SIZES) and torch.equal(init_params(sizes, seed=0, on="cpu"), P)
+    for lrs in ([0.1, 0.3], np.array([0.1, 0.3]), torch.tensor([0.1, 0.3], dtype=torch.float64)):
+        grid = sgd_lr_grid(X, Y, A, lrs=lrs, batch_size=5, epochs=2, seed=0)
+        assert torch.equal(grid, sgd_lr_grid(X, Y, A, lrs=(0.1, 0.3), batch_size=5, epochs=2, seed=0))
+    for span in ([0.0, 1.0], np.array([0.0, 1.0]), torch.tensor([0.0, 1.0])):
+        assert torch.equal(loss_grid(X, Y, span, span, num=3)[2], loss_grid(X, Y, (0.0, 1.0), (0.0, 1.0), num=3)[2])
+        assert list(plot_line(ax(), A, xlim=span).get_xdata()) == [0.0, 1.0]
+    small = {"batch_sizes": (5, 10), "steps": 2}
+    reference = explorer_data(X, Y, lrs=(0.1, 0.3), seeds=(0, 1), a0=(-1.0, 1.0), **small)
+    for lrs, seeds, a0 in (
+        (np.array([0.1, 0.3]), np.arange(2), np.array([-1.0, 1.0])),
+        (torch.tensor([0.1, 0.3], dtype=torch.float64), torch.arange(2), torch.tensor([-1.0, 1.0])),
+    ):
+        assert explorer_data(X, Y, lrs=lrs, seeds=seeds, a0=a0, **small) == reference
+    assert len(plot_params(ax(), GD, names=np.array(["slope", "intercept"]))) == 2
+
+
+def test_data_given_as_a_list_or_an_array_is_refused_with_the_fix_everywhere():
+    """Data and parameters are tensors only: the table holds a list or an array of them for every module."""
+    refused = {case[0].split()[0] for case in DATA_OF_A_WRONG_TYPE}
+    assert len(refused) >= 25, sorted(refused)

@@ -416,3 +416,22 @@ def test_every_command_quoted_to_contributors_exists(root: Path) -> None:
         path = root.joinpath(*module.split(".")).with_suffix(".py")
         assert path.is_file(), f"{module} is quoted as a command, but there is no {path.relative_to(root)}"
         assert 'if __name__ == "__main__":' in path.read_text(encoding="utf-8"), f"{module} has no command line"
+
+
+def test_make_stress_keeps_cores_busy_while_the_tests_run_and_stops_them_after() -> None:
+    import time
+
+    from booktools.commands.stress import busy_processes
+
+    def cpu_ticks(pid: int) -> int:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime and stime, in clock ticks
+
+    with busy_processes(2) as busy:
+        assert len(busy) == 2 and all(process.poll() is None for process in busy)
+        if Path("/proc/self/stat").is_file():
+            deadline = time.monotonic() + 120  # a wait that ends as soon as both have computed for a while
+            while not all(cpu_ticks(process.pid) > 20 for process in busy):  # 0.2 s: ten times Python's start-up
+                assert time.monotonic() < deadline, "the busy processes never ran"
+                time.sleep(0.05)
+    assert all(process.poll() is not None for process in busy), "a busy process outlived make stress"

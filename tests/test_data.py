@@ -50,3 +50,10 @@ def test_does_not_touch_the_global_generator():
 def test_bad_input_is_refused_with_a_clear_message(kwargs, error, message):
     with pytest.raises(error, match=message):
         make_line(**kwargs)
+
+
+def test_a_size_beyond_memory_is_refused_with_the_size_asked_for():
+    with pytest.raises(ValueError) as raised:
+        make_line(10**12)
+    # x (n, 2), y and the noise: 4 float32 numbers per point, 4 bytes each
+    assert "4,000,000,000,000 float32 numbers" in str(raised.value) and "(16 TB)" in str(raised.value)

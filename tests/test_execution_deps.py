@@ -175,3 +175,20 @@ def test_the_reproducibility_check_never_takes_an_execution_with_other_dependenc
     assert text_outputs(reproducible.cached(tree, chapter)) == [["stdout: 2\n"]]
     (tree / "pkg" / "c.py").write_text("def fc(): return 20\n")  # used through pkg.b: fb() now gives 20
     assert reproducible.cached(tree, chapter) is None, "compared with an execution of the old lesson code"
+
+
+def test_the_components_name_each_file_the_fingerprint_covers_and_only_what_changed_differs(tree):
+    import hashlib
+
+    from booktools.core.dependencies import components
+
+    notebook = Notebook("from pkg import fb")
+    before = components(notebook, tree, PACKAGES, ("requirements.lock", "absent.lock"))
+    files = ["requirements.lock", "pkg/__init__.py", "pkg/b.py", "pkg/c.py"]
+    assert sorted(before) == sorted([*files, "absent.lock"])
+    assert before["absent.lock"] == "missing"
+    for name in files:  # each file's own digest, computed here from its bytes
+        assert before[name] == hashlib.sha256((tree / name).read_bytes()).hexdigest()
+    (tree / "pkg" / "c.py").write_text("def fc(): return 20\n")
+    after = components(notebook, tree, PACKAGES, ("requirements.lock", "absent.lock"))
+    assert {name for name in before if before[name] != after[name]} == {"pkg/c.py"}

@@ -164,7 +164,7 @@ def test_page_markup(page_html):
         (dict(batch_sizes=(1.5,)), TypeError, "batch size must be an int"),
         (dict(seeds=(-1, 0)), ValueError, "seed must be at least 0"),
         (dict(steps=0), ValueError, "steps must be at least 1"),
-        (dict(a0=(1.0, 2.0, 3.0)), ValueError, "a0 must have shape (2,)"),
+        (dict(a0=(1.0, 2.0, 3.0)), ValueError, "a0 must be two numbers (a1, a2), got 3"),
         (dict(a0="ab"), TypeError, "a0 must be two numbers"),
         (dict(initial_lr=0.2), ValueError, "initial_lr must be one of"),
         (dict(initial_batch_size=50), ValueError, "initial_batch_size must be one of"),
@@ -183,7 +183,7 @@ def test_bad_data_raises_clearly(line):
     with pytest.raises(ValueError, match="y must be finite"):
         explorer_data(x, bad)
     with pytest.raises(ValueError, match="two columns"):
-        explorer_data(torch.ones(100, 3), y, a0=(0.0, 0.0, 0.0))
+        explorer_data(torch.ones(100, 3), y)
     with pytest.raises(ValueError, match="caption"):
         explorer_html(x, y, caption="  ")
 
@@ -206,7 +206,7 @@ def test_the_page_holds_the_data_of_its_settings_and_says_them_in_the_alt_text(l
 def test_grid_over_budget_is_refused(line):
     x, y = line
     with pytest.raises(ValueError, match="over the budget of 60000"):
-        explorer_html(x, y, **{**GRID, "seeds": tuple(range(10))})
+        explorer_html(x, y, **{**GRID, "seeds": tuple(range(5))})  # 90 runs, about 67 kB gzipped
 
 
 def test_script_is_linked_only_where_an_explorer_is():
@@ -231,3 +231,13 @@ def test_built_site_loads_the_script_on_explorer_pages_only(site: Path):
         text = page.read_text(encoding="utf-8")
         loads = re.search(r'<script[^>]+src="[^"]*_static/explorer\.js', text) is not None
         assert loads == (page in with_explorer), page.relative_to(site)
+
+
+def test_a_bowl_without_a_single_minimum_is_refused_saying_why(line):
+    _, y = line
+    x = torch.stack([torch.full((100,), 0.25), torch.ones(100)], dim=1)  # every input equal
+    assert float(torch.linalg.eigvalsh(x.double().T @ x.double())[0]) < 1e-9  # singular: no single minimum
+    with pytest.raises(
+        ValueError, match=r"x must hold inputs that are not all equal, got every input x\[:, 0\] equal to 0.25"
+    ):
+        explorer_data(x, y, batch_sizes=(10, 100))

@@ -332,3 +332,18 @@ def test_generalisation_page_numbers_match_an_independent_recomputation(site):
     assert _numbers_after(text, "The true curve itself scores")[0] == pytest.approx(
         float(np.mean((np.sin(np.pi * x[test_idx]) - y[test_idx]) ** 2)), abs=5e-5
     )
+
+
+def test_ridge_fit_with_an_intercept_column_of_zeros_says_why_it_has_no_single_solution():
+    x, y = make_curve(20, seed=0)
+    features = poly_features(x.double(), 3)
+    features[:, -1] = 0.0  # the undecayed intercept's column: nothing fixes its weight
+    with pytest.raises(ValueError, match="x must have a last column that is not all zeros"):
+        ridge_fit(features, y.double(), 0.1)
+    # any other column may be zero: weight decay fixes its weight at 0, as the oracle without it says
+    features = poly_features(x.double(), 3)
+    features[:, 0] = 0.0
+    fit = ridge_fit(features, y.double(), 0.1)
+    assert float(fit[0]) == 0.0
+    rest = ridge_fit(features[:, 1:], y.double(), 0.1)
+    torch.testing.assert_close(fit[1:], rest)

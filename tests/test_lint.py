@@ -151,6 +151,7 @@ def sphinx_build(source: Path, root: Path, jobs: int) -> subprocess.CompletedPro
     )
 
 
+@pytest.mark.slow  # three Sphinx builds of a small project: not for make check
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_the_build_reports_an_image_without_alt_text(root: Path, tmp_path: Path, jobs: int) -> None:
     names = [f"page{number}" for number in range(1, PAGES + 1)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import pytest
@@ -135,3 +136,17 @@ def test_bad_input_is_refused():
         confusion_matrix(torch.tensor([0, 2]), torch.tensor([0, 1]), 2)
     with pytest.raises(ValueError, match="shape \\(n, 64\\)"):
         mlp_logits(init_params(SIZES, seed=0, on=torch.device("cpu")), torch.zeros(3, 10), SIZES)
+
+
+@pytest.mark.parametrize("offset", [1e3, 1e4, 1e8, -1e8])
+def test_softmax_cross_entropy_of_offset_scores_equals_torch(offset):
+    generator = torch.Generator().manual_seed(1)
+    z = torch.randn(20, 10, generator=generator)
+    labels = torch.randint(0, 10, (20,), generator=generator)
+    y = F.one_hot(labels, 10).float()
+    expected = F.cross_entropy(z.double(), labels)  # the softmax does not change when every score moves alike
+    torch.testing.assert_close(softmax_cross_entropy(z.double() + offset, y.double()), expected)
+    uniform = torch.zeros(20, 10) + offset  # ten equal scores: log(10), as torch says
+    assert float(F.cross_entropy(uniform, labels)) == pytest.approx(math.log(10))
+    tolerance = 1e-5 if abs(offset) > 1024 else 1e-4  # unshifted scores lose up to about |offset| * 2**-24
+    assert float(softmax_cross_entropy(uniform, y)) == pytest.approx(math.log(10), abs=tolerance)

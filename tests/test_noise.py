@@ -11,7 +11,7 @@ import itertools
 import pytest
 import torch
 
-from lesson_code import epoch_batches, excess_loss, linear_mse, make_line, train
+from lesson_code import DivergenceError, epoch_batches, excess_loss, linear_mse, make_line, train
 from lesson_code.noise import (
     NOISE_BALL_TOLERANCE,
     batch_indices,
@@ -162,3 +162,14 @@ def test_bad_input_is_refused() -> None:
         excess_loss(x, y, torch.zeros(4, 3))
     with pytest.raises(ValueError, match="batch_size must be 1..10"):
         minibatch_covariance(x, y, torch.zeros(2), 11)
+
+
+def test_sgd_paths_that_stop_being_finite_raise_like_train() -> None:
+    x, y = make_line(n=10, seed=0)
+    batches = batch_indices(10, 2, 500, [0, 1])
+    with pytest.raises(DivergenceError, match=r"run \d stopped being finite after step \d+ of 500 \(lr = 10"):
+        sgd_paths(x, y, torch.zeros(2), lr=10.0, batches=batches)
+    # the same run, step by step through train in float64, stops being finite too: the error is the run's
+    first = batches[:, 0]
+    with pytest.raises(DivergenceError):
+        train(linear_mse, torch.zeros(2, dtype=torch.float64), x.double(), y.double(), lr=10.0, batches=list(first))

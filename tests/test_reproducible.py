@@ -24,7 +24,7 @@ def fingerprint_of_site(site: Path, docnames: list[str]) -> dict[str, object]:
         seen[f"{docname} glue"] = [span.get_text() for span in soup.select(".pasted-text")]
         seen[f"{docname} images"] = [Path(img["src"]).name for img in soup.select("article img")]
         # per cell, block by block: the kernel may send one print in several pieces, and the page
-        # must not show them as a different number of blocks from one build to the next (nb_merge_streams)
+        # must not show them as a different number of blocks from one build to the next (booktools.core.streams)
         seen[f"{docname} outputs"] = [
             [pre.get_text() for pre in cell.select("pre")] for cell in soup.select(".cell_output")
         ]

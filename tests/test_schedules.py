@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
@@ -84,3 +85,17 @@ def test_bad_input_is_refused() -> None:
         cosine(0.1, 10, lr_min=0.2)
     with pytest.raises(TypeError, match="steps must be an int"):
         inverse_time(0.1, 10.0, t0=5)
+
+
+@pytest.mark.parametrize(
+    ("make", "rate"),
+    [
+        (lambda steps: exponential(0.1, steps, gamma=0.1), lambda t: 0.1 * 0.1**t),
+        (lambda steps: step_decay(0.1, steps, step_size=10, gamma=0.01), lambda t: 0.1 * 0.01 ** (t // 10)),
+    ],
+)
+def test_rates_that_would_round_to_zero_are_refused_naming_the_step(make, rate) -> None:
+    first = next(t for t in itertools.count() if rate(t) == 0.0)  # Python's float64 arithmetic, step by step
+    assert float(make(first)[-1]) > 0  # the longest schedule that stays above 0 is given
+    with pytest.raises(ValueError, match=rf"steps must be at most {first}, got {first + 1}: from step {first} on"):
+        make(first + 1)

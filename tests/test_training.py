@@ -1,6 +1,7 @@
 """The training loops: against least squares, against each other, and against PyTorch's own tools."""
 
 import math
+import re
 
 import pytest
 import torch
@@ -8,6 +9,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from lesson_code import (
     DivergenceError,
+    RMSProp,
     epoch_batches,
     gradient_descent,
     least_squares,
@@ -186,3 +188,106 @@ def test_training_refuses_bad_data(data):
         gradient_descent(linear_mse, A0, x, bad, lr=0.1, steps=1)
     with pytest.raises(ValueError, match="params0 must be a vector"):
         gradient_descent(linear_mse, A0.reshape(1, 2), x, y, lr=0.1, steps=1)
+
+
+# -- a run that stops being finite says so, wherever it happens, and says what went first ----------
+
+
+def test_divergence_on_the_last_update_is_reported(data):
+    x, y = data
+    # lr = 1e10: two steps leave parameters near 1e21, finite in float32, whose loss (near 1e42) is not
+    run = gradient_descent(linear_mse, A0, x, y, lr=1e10, steps=2, raise_on_divergence=False)
+    path = loss_path(linear_mse, run, x, y)  # computed apart from the run: its last entry is what a reader sees
+    assert torch.isfinite(run.params).all() and not math.isfinite(float(path[-1]))
+    assert run.diverged_at == run.steps == 2
+    with pytest.raises(DivergenceError, match="after the last step, 2 of 2"):
+        gradient_descent(linear_mse, A0, x, y, lr=1e10, steps=2)
+
+
+def test_a_run_stops_exactly_when_its_parameters_or_its_loss_stop_being_finite(data):
+    x, y = data
+    for steps in (1, 2, 3, 5, 8, 13, 40):  # whatever the last step, the record says what the loss path shows
+        run = gradient_descent(linear_mse, A0, x, y, lr=3.0, steps=steps, raise_on_divergence=False)
+        finite = bool(torch.isfinite(run.params).all()) and all(
+            math.isfinite(float(v)) for v in loss_path(linear_mse, run, x, y)
+        )
+        assert (run.diverged_at is None) == finite, steps
+
+
+def test_a_nan_gradient_on_a_one_step_run_is_reported_as_the_gradient():
+    x, y = make_line(10, seed=0)
+
+    def loss_with_a_kink(a, x, y):  # sqrt(|a|) has no finite derivative at a = 0
+        return linear_mse(a, x, y) + a.abs().sqrt().sum()
+
+    run = gradient_descent(loss_with_a_kink, torch.zeros(2), x, y, lr=0.1, steps=1, raise_on_divergence=False)
+    assert run.diverged_at == 1 and not torch.isfinite(run.final).all()
+    with pytest.raises(DivergenceError) as raised:
+        gradient_descent(loss_with_a_kink, torch.zeros(2), x, y, lr=0.1, steps=1)
+    message = str(raised.value)
+    assert "the gradient stopped being finite at step 0" in message
+    assert "the learning rate is not the cause" in message and "too large" not in message
+
+
+def test_a_loss_that_is_not_finite_at_the_start_does_not_blame_the_learning_rate():
+    x, y = make_line(10, seed=0)
+    with pytest.raises(DivergenceError) as raised:  # (1e20)^2 overflows float32 before any update
+        gradient_descent(linear_mse, torch.ones(2), x * 1e20, y, lr=1e-6, steps=5)
+    message = str(raised.value)
+    assert "at the start, before any update" in message and "the learning rate played no part" in message
+
+
+def test_an_eps_that_rounds_to_zero_is_reported_as_the_rules_step():
+    x, y = make_line(10, seed=0)
+    x = torch.stack([x[:, 0], torch.zeros(10)], dim=1)  # the second weight's gradient is exactly 0
+    # float32 rounds eps = 1e-50 to 0, and RMSProp then divides 0 by 0 for the second weight
+    assert float(torch.tensor(1e-50)) == 0.0
+    with pytest.raises(DivergenceError) as raised:
+        gradient_descent(linear_mse, torch.zeros(2), x, y, lr=0.1, steps=3, rule=RMSProp(eps=1e-50))
+    message = str(raised.value)
+    assert "the step of the update rule RMSProp stopped being finite at step 0" in message and "eps" in message
+
+
+def test_a_large_learning_rate_is_named_as_the_likely_cause(data):
+    x, y = data
+    with pytest.raises(DivergenceError, match="the learning rate is too large"):
+        gradient_descent(linear_mse, A0, x, y, lr=3.0, steps=200)
+
+
+def test_a_float64_run_keeps_float64_losses():
+    x, y = make_line(10, seed=0)
+    x, y = x.double(), y.double() * 1e20  # losses near 1e40: finite in float64, beyond float32's 3.4e38
+    run = gradient_descent(linear_mse, torch.zeros(2, dtype=torch.float64), x, y, lr=0.01, steps=3)
+    assert run.diverged_at is None and run.losses_before.dtype == torch.float64
+    by_hand = torch.stack([((x @ a - y) ** 2).mean() for a in run.params[:-1]])  # the MSE, written out
+    assert torch.isfinite(run.losses_before).all() and float(run.losses_before.min()) > 3.5e38
+    torch.testing.assert_close(run.losses_before, by_hand, rtol=1e-15, atol=0)
+
+
+def test_a_rule_of_ones_own_that_keeps_the_protocol_takes_the_plain_steps(data):
+    x, y = data
+
+    class Halved:  # the plain step at half the rate: init -> state, step -> (step, state)
+        def init(self, params):
+            return ()
+
+        def step(self, grad, state, lr):
+            return -lr / 2 * grad, state
+
+    ours = gradient_descent(linear_mse, A0, x, y, lr=0.2, steps=5, rule=Halved())
+    plain = gradient_descent(linear_mse, A0, x, y, lr=0.1, steps=5)
+    torch.testing.assert_close(ours.params, plain.params)
+
+
+def test_a_rule_that_returns_the_step_alone_is_refused_with_the_protocol(data):
+    x, y = data
+
+    class StepOnly:
+        def init(self, params):
+            return ()
+
+        def step(self, grad, state, lr):
+            return -lr * grad  # no state: unpacking this would add a number to every parameter
+
+    with pytest.raises(TypeError, match=re.escape("step, state = rule.step(grad, state, lr)")):
+        gradient_descent(linear_mse, A0, x, y, lr=0.1, steps=2, rule=StepOnly())

@@ -130,3 +130,42 @@ def test_a_rule_class_or_a_stranger_is_refused(data):
         gradient_descent(linear_mse, A0, x, y, lr=0.1, steps=1, rule=Adam)
     with pytest.raises(TypeError, match="rule must be an update rule"):
         gradient_descent(linear_mse, A0, x, y, lr=0.1, steps=1, rule="adam")
+
+
+@pytest.mark.parametrize(
+    ("make", "book"),
+    [
+        (lambda: Momentum(momentum=0.9), Momentum(beta=0.9)),
+        (lambda: Momentum(momentum=0.5, nesterov=True), Momentum(beta=0.5, nesterov=True)),
+        (lambda: Adam(betas=(0.8, 0.99), eps=1e-6), Adam(beta1=0.8, beta2=0.99, eps=1e-6)),
+        (lambda: Adam(betas=(0.8, 0.99)), Adam(beta1=0.8, beta2=0.99)),
+    ],
+)
+def test_torch_optims_names_are_answered_with_the_books_call(make, book):
+    with pytest.raises(TypeError) as raised:
+        make()
+    fix = str(raised.value).rsplit("write ", 1)[1]  # the call the message tells the reader to write
+    assert eval(fix, {"Momentum": Momentum, "Adam": Adam}) == book
+
+
+@pytest.mark.parametrize("rule", [Plain, Momentum, RMSProp, Adam])
+def test_lr_given_to_a_rule_says_it_goes_to_the_run(rule, data):
+    with pytest.raises(
+        TypeError, match=rf"lr must be passed to the run, not to the rule, got {rule.__name__}\(lr=0.01\)"
+    ):
+        rule(lr=0.01)
+
+
+def test_torch_optims_momentum_given_to_a_run_is_answered_with_the_rule_that_takes_the_same_steps(data):
+    x, y = data
+    with pytest.raises(TypeError) as raised:
+        gradient_descent(linear_mse, torch.zeros(2), x, y, lr=0.05, steps=5, momentum=0.9)
+    rule = str(raised.value).split("must be given rule=", 1)[1].split(", got")[0]  # the rule the message offers
+    ours = gradient_descent(linear_mse, torch.zeros(2), x, y, lr=0.05, steps=5, rule=eval(rule, {"Momentum": Momentum}))
+    a = torch.zeros(2, requires_grad=True)
+    optimiser = torch.optim.SGD([a], lr=0.05, momentum=0.9)  # the oracle: torch's own momentum
+    for _ in range(5):
+        optimiser.zero_grad()
+        linear_mse(a, x, y).backward()
+        optimiser.step()
+    torch.testing.assert_close(ours.final, a.detach())

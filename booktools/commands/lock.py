@@ -3,7 +3,8 @@
     python -m booktools.commands.lock --uv PATH [--upgrade]
 
 uv (``PATH``, installed by ``make lock`` in a throwaway environment) resolves pyproject.toml's
-dependencies, its ``book`` and ``test`` extras and its build backend once for Linux x86_64 and
+dependencies, its ``book`` and ``test`` extras, its build backend and the book's torch
+(``[tool.booktools] torch``) once for Linux x86_64 and
 macOS arm64 on CPython 3.11-3.13, with one version of each package for all of them
 (``--fork-strategy fewest``). The versions already in requirements.lock are kept where they still
 fit, so a second run changes nothing; ``--upgrade`` takes the newest that fit. Then torch is split by
@@ -51,14 +52,11 @@ HEADER = """\
 
 
 def book_torch(pyproject: dict) -> str:
-    """The torch version the book is built with: the ``torch==X`` of pyproject.toml's ``book`` extra."""
-    for requirement in pyproject["project"]["optional-dependencies"]["book"]:
-        name, _, version = requirement.partition("==")
-        if lockfile.normalise(name.strip()) == "torch" and version:
-            return version.strip()
-    raise SystemExit(
-        "pyproject.toml's `book` extra must pin torch exactly (torch==X): the lock's two torch lines use it"
-    )
+    """The torch version the book is built with: ``[tool.booktools] torch`` of pyproject.toml."""
+    version = pyproject.get("tool", {}).get("booktools", {}).get("torch")
+    if not version:
+        raise SystemExit('pyproject.toml must name the book\'s torch: [tool.booktools] torch = "X.Y.Z"')
+    return version
 
 
 def lock_project(pyproject: dict, folder: Path) -> Path:
@@ -83,6 +81,7 @@ def lock_project(pyproject: dict, folder: Path) -> Path:
         "",
     ]
     (folder / "pyproject.toml").write_text("\n".join(lines), encoding="utf-8")
+    (folder / "constraints.txt").write_text(f"torch=={book_torch(pyproject)}\n", encoding="utf-8")
     return folder / "pyproject.toml"
 
 
@@ -97,8 +96,8 @@ def resolve(uv: Path, project: Path, out: Path, upgrade: bool) -> None:
     """Run uv's universal resolution into ``out``, which holds the previous pins unless upgrading."""
     command = [
         str(uv.resolve()), "pip", "compile", project.name, "--universal", "--fork-strategy", "fewest",
-        "--generate-hashes", "--python-version", lockfile.PYTHONS[0], "--no-header", "--default-index", PYPI, "--quiet",
-        "--output-file", str(out.relative_to(project.parent)),
+        "--generate-hashes", "--python-version", lockfile.PYTHONS[0], "--no-header", "--default-index", PYPI,
+        "--quiet", "--constraints", "constraints.txt", "--output-file", str(out.relative_to(project.parent)),
     ]  # fmt: skip
     subprocess.run(command + (["--upgrade"] if upgrade else []), check=True, cwd=project.parent)
 
@@ -127,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     resolve(args.uv, project, resolved, args.upgrade)
 
     entries = lockfile.without_gpu_packages(lockfile.parse(resolved.read_text(encoding="utf-8")))
-    entries = [lockfile.simplified(entry) for entry in entries]
+    entries = [kept for entry in entries if (kept := lockfile.for_targets(entry)) is not None]
     torches = [entry for entry in entries if entry.name == "torch"]
     if [entry.version for entry in torches] != [version]:
         print(f"uv resolved torch {[e.version for e in torches]}, not the book's {version}", file=sys.stderr)

@@ -24,7 +24,9 @@ from typing import Any
 
 from booktools.core.dependencies import fingerprint
 from booktools.core.settings import ExecutionSettings
+from booktools.core.streams import MERGED
 
+STREAMS_KEY = "booktools_streams"  # how the cached execution's printed output was joined
 FINGERPRINT_KEY = "booktools_fingerprint"
 OUTPUTS_KEY = "booktools_outputs"  # the digest of the outputs `store` wrote (see `outputs_digest`)
 LOG_NAME = "executions.jsonl"
@@ -84,11 +86,54 @@ def read_log(log: Path) -> tuple[list[dict], int]:
     return entries, damaged
 
 
-def log_execution(folder: Path, docname: str, seconds: float, ok: bool) -> None:
-    """Add one line to the log of executions in the cache ``folder``."""
-    entry = {"time": time.time(), "docname": docname, "seconds": round(seconds, 3), "ok": ok}
+def log_execution(
+    folder: Path,
+    docname: str,
+    seconds: float,
+    ok: bool,
+    *,
+    code: str | None = None,
+    dependencies: dict[str, str] | None = None,
+    reason: str | None = None,
+) -> None:
+    """Add one line to the log of executions in the cache ``folder``.
+
+    ``code`` and ``dependencies`` (`booktools.core.dependencies.code_digest` and ``components``) let the next
+    execution of the chapter say what changed (`why_executed`); ``reason`` is why this one ran.
+    """
+    entry: dict[str, Any] = {"time": time.time(), "docname": docname, "seconds": round(seconds, 3), "ok": ok}
+    extra = {"code": code, "dependencies": dependencies, "reason": reason}
+    entry.update((key, value) for key, value in extra.items() if value is not None)
     with (Path(folder) / LOG_NAME).open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry) + "\n")
+
+
+def last_executions(folder: Path) -> dict[str, dict]:
+    """The last logged execution of each chapter, by docname."""
+    return {entry["docname"]: entry for entry in read_log(Path(folder) / LOG_NAME)[0]}
+
+
+def why_executed(last: dict | None, code: str, dependencies: dict[str, str]) -> str:
+    """Why a chapter with no cached execution runs, from its ``last`` logged execution: what changed since.
+
+    ``code`` and ``dependencies`` are the chapter's now (see `log_execution`).
+    """
+    if last is None:
+        return "first execution: none is logged for this chapter"
+    before = last.get("dependencies")
+    if not isinstance(before, dict) or "code" not in last:
+        return "its cached execution was made with other code or dependencies (not logged in detail)"
+    changes = ["its code cells changed"] if last["code"] != code else []
+    changes += [
+        f"{name} changed" for name in sorted(dependencies) if name in before and before[name] != dependencies[name]
+    ]
+    changes += [f"it now depends on {name}" for name in sorted(dependencies.keys() - before.keys())]
+    changes += [f"it no longer depends on {name}" for name in sorted(before.keys() - dependencies.keys())]
+    if changes:
+        return "; ".join(changes)
+    if not last.get("ok", True):
+        return "its last execution failed"
+    return "nothing it depends on changed, but its cached execution was missing or damaged, or the cache was cleared"
 
 
 def previous_seconds(folder: Path) -> dict[str, float]:
@@ -190,7 +235,8 @@ def cached_record(
     jupyter-cache matches the notebook's code cells; the record must also carry the fingerprint of
     what the notebook depends on now (:func:`booktools.core.dependencies.fingerprint`, as `store`
     writes it). A record of the same code made with other dependencies can never be used again and
-    is removed; so is a record whose executed notebook is damaged, with a line from ``say`` that
+    is removed, as is one whose printed output was not joined as `booktools.core.streams` joins it;
+    so is a record whose executed notebook is damaged, with a line from ``say`` that
     names the chapter.
     """
     current = fingerprint(notebook, settings.root, settings.packages, settings.lock_files)
@@ -203,7 +249,8 @@ def cached_record(
         forget(cache, record)
         say(f"the execution cache is damaged: the cached outputs of {docname}: {problem}. {docname} is executed again.")
         return None, current
-    if record.data.get(FINGERPRINT_KEY) != current or OUTPUTS_KEY not in record.data:  # stale, or stored unchecked
+    stale = record.data.get(FINGERPRINT_KEY) != current or record.data.get(STREAMS_KEY) != MERGED
+    if stale or OUTPUTS_KEY not in record.data:  # stale, or stored unchecked
         forget(cache, record)
         return None, current
     return record, current
@@ -224,7 +271,12 @@ def store(cache: Any, executed: Any, uri: str, fingerprint: str, seconds: float)
     written = nbformat.reads(nbformat.writes(stored, nbformat.NO_CONVERT), nbformat.NO_CONVERT)
     # what a damaged execution left (a folder without its notebook) would stop jupyter-cache's store
     shutil.rmtree(record_folder(cache, hashkey), ignore_errors=True)
-    data = {"execution_seconds": seconds, FINGERPRINT_KEY: fingerprint, OUTPUTS_KEY: outputs_digest(written)}
+    data = {
+        "execution_seconds": seconds,
+        FINGERPRINT_KEY: fingerprint,
+        STREAMS_KEY: MERGED,
+        OUTPUTS_KEY: outputs_digest(written),
+    }
     cache.cache_notebook_bundle(
         CacheBundleIn(executed, uri, data=data),
         check_validity=False,

@@ -143,15 +143,28 @@ def module_closure(names: set[str], root: Path, packages: tuple[str, ...]) -> di
     return seen
 
 
-def fingerprint(notebook: Any, root: Path, packages: tuple[str, ...], lock_files: tuple[str, ...]) -> str:
-    """SHA-256 of the lock files and of the source of every local module the notebook imports."""
-    digest = hashlib.sha256()
+def components(notebook: Any, root: Path, packages: tuple[str, ...], lock_files: tuple[str, ...]) -> dict[str, str]:
+    """What the notebook's execution depends on, each with the SHA-256 of its bytes.
+
+    ``{"requirements.lock": ..., "lesson_code/losses.py": ...}``: the lock files (``"missing"`` for one
+    that does not exist) and the file of every local module the notebook imports, named as in the checkout.
+    """
+    found: dict[str, str] = {}
     for name in lock_files:
         path = root / name
-        digest.update(f"lock {name}\n".encode())
-        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+        found[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
     modules = module_closure(imported_modules(code_of(notebook), packages), root, packages)
-    for name, path in sorted(modules.items()):
-        digest.update(f"\nmodule {name}\n".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    for path in modules.values():
+        found[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def fingerprint(notebook: Any, root: Path, packages: tuple[str, ...], lock_files: tuple[str, ...]) -> str:
+    """SHA-256 of the `components` of the notebook: the lock files and every local module it imports."""
+    parts = components(notebook, root, packages, lock_files)
+    return hashlib.sha256("".join(f"{name} {digest}\n" for name, digest in sorted(parts.items())).encode()).hexdigest()
+
+
+def code_digest(notebook: Any) -> str:
+    """SHA-256 of the notebook's code cells, as jupyter-cache matches them: an edit to one changes it."""
+    return hashlib.sha256("\n\0".join(c.source for c in notebook.cells if c.cell_type == "code").encode()).hexdigest()

@@ -5,6 +5,7 @@
   (``execution: timeout:`` or ``mystnb: execution_timeout:``) but not lengthen or remove it;
 * `execute_notebook`: one execution in a fresh kernel, which never raises; a cell that raises, runs
   past the timeout, kills its kernel or shows an error among its outputs ends it as a failure;
+  what a cell printed is joined into one output per run of prints (:mod:`booktools.core.streams`);
 * `failure_message`: what happened, at which line, and what to do.
 
 Kernels run one per core (`KERNEL_ENVIRONMENT`), so each computes on one thread: no
@@ -22,6 +23,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from booktools.core.streams import merge_notebook_streams
 
 KERNEL_ENVIRONMENT = {
     "OMP_NUM_THREADS": "1",
@@ -154,7 +157,8 @@ def execute_notebook(notebook: Any, cwd: Path, timeout: int | None, allow_errors
     """Execute a copy of ``notebook`` once, in a fresh kernel; how it ended is returned, never raised.
 
     Unless ``allow_errors``, an execution whose cells all ran but whose outputs show an error
-    (see `error_output`) ends with an `ErrorOutput` at that cell.
+    (see `error_output`) ends with an `ErrorOutput` at that cell. Each cell's consecutive stream
+    messages are joined as sent (`booktools.core.streams`).
     """
     from jupyter_cache.executors.utils import single_nb_execution
 
@@ -177,6 +181,7 @@ def execute_notebook(notebook: Any, cwd: Path, timeout: int | None, allow_errors
         error, trace = result.err, result.exc_string
     except Exception as caught:  # a dead kernel, a kernel that never starts: nbclient raises past jupyter-cache
         error, trace = caught, traceback.format_exc()
+    merge_notebook_streams(executed)  # one block per run of prints, byte for byte as printed
     execution = Execution(executed, time.perf_counter() - start, error, trace, started[-1] if started else None)
     shown = None if allow_errors or error is not None else error_output(executed)
     if shown is not None:

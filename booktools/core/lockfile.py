@@ -9,8 +9,9 @@ package for all of them; then torch is split by platform:
 - macOS: ``torch==X ; sys_platform == 'darwin'``, PyPI's own wheels for arm64, which are CPU builds;
 
 and PyPI's Linux torch's GPU packages (``nvidia-*``, ``cuda-*``, ``triton``), which the CPU build
-does not need, are left out with whatever only they need. Standard library only: ``make lock`` runs
-this before any virtual environment exists.
+does not need, are left out with whatever only they need; a marker is kept only where it tells the
+targets apart. The standard library and ``packaging`` only: ``make lock`` runs this in a throwaway
+environment with uv and packaging, before .venv exists.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PYTHONS = ("3.11", "3.12", "3.13")
-# The environments uv resolves for, as PEP 508 markers, and the marker it writes for "all of them".
+# The environments uv resolves for, as PEP 508 markers.
 ENVIRONMENTS = (
     "sys_platform == 'linux' and platform_machine == 'x86_64' and implementation_name == 'cpython'",
     "sys_platform == 'darwin' and platform_machine == 'arm64' and implementation_name == 'cpython'",
@@ -112,20 +113,38 @@ def without_gpu_packages(entries: list[Entry]) -> list[Entry]:
     return [replace(entry, via=[item for item in entry.via if _parent_name(item) not in dropped]) for entry in kept]
 
 
-def all_environments_marker() -> str:
-    """The marker uv writes on a package that every supported environment needs."""
-    return " or ".join(f"({marker})" for marker in sorted(ENVIRONMENTS, key=_marker_order))
+def target_environments() -> list[dict[str, str]]:
+    """The marker variables of every supported target: Linux x86_64 and macOS arm64, each on CPython 3.11-3.13."""
+    platforms = [("linux", "Linux", "x86_64"), ("darwin", "Darwin", "arm64")]
+    return [
+        {
+            "sys_platform": sys_platform,
+            "platform_system": system,
+            "platform_machine": machine,
+            "os_name": "posix",
+            "implementation_name": "cpython",
+            "platform_python_implementation": "CPython",
+            "python_version": python,
+            "python_full_version": f"{python}.0",
+            "implementation_version": f"{python}.0",
+        }  # fmt: skip
+        for sys_platform, system, machine in platforms
+        for python in PYTHONS
+    ]
 
 
-def _marker_order(marker: str) -> list[str]:
-    return sorted(marker.split(" and "))
+def for_targets(entry: Entry) -> Entry | None:
+    """The entry as the supported targets need it: without a marker that holds on all of them, and ``None``
+    when it holds on none (a Windows or PyPy package). Needs ``packaging``, as ``make lock`` installs it."""
+    if not entry.marker:
+        return entry
+    from packaging.markers import Marker
 
-
-def simplified(entry: Entry) -> Entry:
-    """The entry without a marker when its marker only says "on every supported environment"."""
-    clauses = {frozenset(part.strip().strip("()").split(" and ")) for part in (entry.marker or "").split(" or ")}
-    every = {frozenset(marker.split(" and ")) for marker in ENVIRONMENTS}
-    return replace(entry, marker=None) if clauses == every else entry
+    marker = Marker(entry.marker)
+    holds = [marker.evaluate(environment) for environment in target_environments()]
+    if all(holds):
+        return replace(entry, marker=None)
+    return entry if any(holds) else None
 
 
 @dataclass(frozen=True)

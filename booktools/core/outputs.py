@@ -11,6 +11,8 @@ import math
 import re
 from typing import Any
 
+from booktools.core.streams import merge_streams
+
 FIX = (
     "Seed every random draw (a seed= argument, or torch.Generator().manual_seed(...)) "
     "so that every build shows the same numbers."
@@ -27,15 +29,11 @@ def text_outputs(notebook: Any) -> list[list[str]]:
         if cell.cell_type != "code":
             continue
         texts = []
-        for output in cell.get("outputs", []):
+        # the kernel may send one print in several pieces: join them as the page does
+        for output in merge_streams(cell.get("outputs", [])):
             if output.get("output_type") == "stream":
                 if output.get("name") == "stdout":
-                    # the kernel may send one print in several pieces: join consecutive pieces
-                    piece = "".join(output.get("text", ""))
-                    if texts and texts[-1].startswith("stdout: "):
-                        texts[-1] += piece
-                    else:
-                        texts.append(f"stdout: {piece}")
+                    texts.append(f"stdout: {''.join(output.get('text', ''))}")
                 continue
             data = output.get("data", {})
             glued = output.get("metadata", {}).get("scrapbook", {}).get("name")

@@ -21,8 +21,12 @@ wires Sphinx's events to the execution core:
   A chapter whose front matter would lengthen or remove the timeout of ``_config.yml`` is refused with
   a warning at its file, and not executed.
 
+* ``build-finished``: the execution report, ``reports/execution.html`` in the site
+  (:mod:`booktools.core.execution_report`): each chapter's execution time, whether it came from the
+  cache, and why it was executed.
+
 One build at a time holds the build folder (see `booktools.core.build_lock`).
-Every execution is logged to ``executions.jsonl`` in the cache folder.
+Every execution is logged to ``executions.jsonl`` in the cache folder, with what changed since the last.
 Taught nowhere in the book: this is how the book keeps its outputs honest.
 """
 
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import glob
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -38,7 +43,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from booktools.core import build_lock, cache, execute
+from booktools.core import build_lock, cache, dependencies, execute, execution_report, toc
 from booktools.core.settings import DEFAULT_LOCK_FILES, DEFAULT_PACKAGES, ExecutionSettings
 
 logger = logging.getLogger(__name__)
@@ -138,6 +143,16 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
         if record is None:
             todo.append((docname, notebook, current, timeout))
     if todo:
+        last = cache.last_executions(settings.cache_path)
+        why = {}  # what each chapter's log line keeps, for the next execution to say what changed
+        for docname, notebook, *_ in todo:
+            code = dependencies.code_digest(notebook)
+            parts = dependencies.components(notebook, settings.root, settings.packages, settings.lock_files)
+            why[docname] = {
+                "code": code,
+                "dependencies": parts,
+                "reason": cache.why_executed(last.get(docname), code, parts),
+            }
         previous = cache.previous_seconds(settings.cache_path)
         todo.sort(key=lambda item: -previous.get(item[0], float("inf")))  # unknown and slow ones first
         workers = min(_workers(app), len(todo))
@@ -156,7 +171,7 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
             for future in as_completed([pool.submit(run, item) for item in todo]):
                 docname, notebook, current, timeout, execution = future.result()
                 ok = execution.error is None
-                cache.log_execution(settings.cache_path, docname, execution.seconds, ok)
+                cache.log_execution(settings.cache_path, docname, execution.seconds, ok, **why[docname])
                 if not ok:
                     line, message = execute.failure_message(
                         notebook, execution, timeout, nb_config.execution_timeout, nb_config.execution_show_tb
@@ -173,6 +188,28 @@ def execute_stale(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> No
                 cache.store(store, execution.notebook, str(env.doc2path(docname)), current, execution.seconds)
                 logger.info(f"[booktools] executed {docname} in {execution.seconds:.1f} s")
     _exclude(env, stopped)
+
+
+def remember_start(app: Sphinx) -> None:
+    """builder-inited: the time the build started, after which an execution is this build's (see `write_report`)."""
+    app.booktools_started = time.time()
+
+
+def write_report(app: Sphinx, exception: Exception | None) -> None:
+    """build-finished: write the execution report (`booktools.core.execution_report`) into the site.
+
+    Also after a build whose chapters failed (their warnings fail it), not after one that crashed.
+    """
+    if exception is not None or not _enabled(app) or app.builder.format != "html":
+        return
+    env = app.env
+    ordered = toc.docnames(Path(app.confdir)) if (Path(app.confdir) / "_toc.yml").is_file() else []
+    docnames = [d for d in ordered if d in env.found_docs] + sorted(env.found_docs - set(ordered))
+    chapters = [docname for docname in docnames if _read(env, docname) is not None]
+    settings = ExecutionSettings.from_sphinx(app)
+    rows = execution_report.rows(chapters, cache.last_executions(settings.cache_path), app.booktools_started)
+    path = execution_report.write(Path(app.outdir), rows, time.time())
+    logger.info(f"[booktools] the execution report: {path}")
 
 
 def hold_build_folder(app: Sphinx) -> None:
@@ -199,7 +236,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("booktools_packages", list(DEFAULT_PACKAGES), "env")
     app.add_config_value("booktools_lock_files", list(DEFAULT_LOCK_FILES), "env")
     app.add_config_value("booktools_workers", 0, "")
+    app.connect("builder-inited", remember_start)
     app.connect("builder-inited", repair_cache, priority=900)  # after myst-nb has set the cache's path
     app.connect("env-get-outdated", outdated_by_dependencies)
     app.connect("env-before-read-docs", execute_stale)
+    app.connect("build-finished", write_report)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -137,9 +137,15 @@ class Visit:
     requests: list[str] = field(default_factory=list)
 
 
+# How long any wait of a page may take: each ends as soon as what it waits for happens, so a long one costs
+# nothing on a quiet machine, and a machine busy with other work cannot make the test fail.
+WAIT_MS = 120_000
+
+
 def open_page(context, base: str, path: str) -> Visit:
     """Open ``path`` of the site, recording every request, and wait until its maths is typeset."""
     page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
     visit = Visit(page, base + path)
     local = urlsplit(base).netloc
 

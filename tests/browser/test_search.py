@@ -16,7 +16,7 @@ def test_search_finds_learning_rate(open_site_page, docnames):
     visit = open_site_page("desktop_light", "search.html?q=learning+rate")
     page = visit.page
     # Sphinx's searchtools writes a summary paragraph when the search has finished.
-    page.wait_for_selector("#search-results .search-summary", state="attached", timeout=15_000)
+    page.wait_for_selector("#search-results .search-summary", state="attached")
     hrefs = page.eval_on_selector_all("#search-results ul.search li a", "links => links.map(a => a.href)")
     found = {urlsplit(urljoin(visit.url, href)).path.lstrip("/").removesuffix(".html") for href in hrefs}
     assert not visit.console_errors, f"{visit.url}: console errors: {visit.console_errors}"
