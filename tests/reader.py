@@ -142,7 +142,11 @@ def execute(notebook, kernels: Path, cwd: Path) -> dict:
     notebook.cells.append(nbformat.v4.new_code_cell(REPORT))
     km = KernelManager(kernel_name="reader", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
     env = outside_env()
-    client = NotebookClient(notebook, km=km, timeout=600, resources={"metadata": {"path": str(cwd)}})
+    # A fresh environment's first kernel compiles its imports' bytecode: on a busy machine that took
+    # over nbclient's default minute to start, so the kernel is given as long as a cell.
+    client = NotebookClient(
+        notebook, km=km, timeout=600, startup_timeout=600, resources={"metadata": {"path": str(cwd)}}
+    )
     try:
         client.execute(env=env)  # raises CellExecutionError, naming the cell, if any cell fails
     finally:
