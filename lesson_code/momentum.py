@@ -8,10 +8,12 @@ from __future__ import annotations
 from torch import Tensor
 
 from lesson_code.checks import check_between
+from lesson_code.torch_names import other_spellings
 from lesson_code.training import History, LossFn, gradient_descent
 from lesson_code.updates import Momentum
 
 
+@other_spellings(beta="momentum")
 def heavy_ball(
     loss_fn: LossFn,
     params0: Tensor,

@@ -89,3 +89,23 @@ def refuse_torch_run_names(run: Callable[..., Any]) -> Callable[..., Any]:
         return run(*args, **kwargs)
 
     return checked
+
+
+def other_spellings(**names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A function whose arguments a reader may spell as the book's other functions do (``heavy_ball(beta=...)``,
+    where `Momentum` says ``beta``), answered with its own name for each instead of Python's bare
+    "unexpected keyword argument". ``names`` maps the other spelling to the function's own."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            for key in names.keys() & kwargs.keys():
+                raise TypeError(
+                    f"{function.__name__} takes {names[key]}=, not {key}=, got {key}={kwargs[key]!r}: "
+                    f"write {function.__name__}(..., {names[key]}={kwargs[key]!r})"
+                )
+            return function(*args, **kwargs)
+
+        return checked
+
+    return decorate

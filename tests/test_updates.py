@@ -169,3 +169,20 @@ def test_torch_optims_momentum_given_to_a_run_is_answered_with_the_rule_that_tak
         linear_mse(a, x, y).backward()
         optimiser.step()
     torch.testing.assert_close(ours.final, a.detach())
+
+
+def test_heavy_ball_given_momentums_name_beta_says_it_takes_momentum(data):
+    from lesson_code import heavy_ball
+
+    x, y = data
+    with pytest.raises(TypeError, match=r"heavy_ball takes momentum=, not beta=, got beta=0.9") as raised:
+        heavy_ball(linear_mse, torch.zeros(2), x, y, lr=0.05, steps=5, beta=0.9)
+    fix = str(raised.value).rsplit("write heavy_ball(..., ", 1)[1].rstrip(")")  # what the message says to write
+    ours = heavy_ball(linear_mse, torch.zeros(2), x, y, lr=0.05, steps=5, **eval(f"dict({fix})"))
+    a = torch.zeros(2, requires_grad=True)
+    optimiser = torch.optim.SGD([a], lr=0.05, momentum=0.9)  # the oracle: torch's own momentum
+    for _ in range(5):
+        optimiser.zero_grad()
+        linear_mse(a, x, y).backward()
+        optimiser.step()
+    torch.testing.assert_close(ours.final, a.detach())
