@@ -156,19 +156,24 @@ def test_lr_given_to_a_rule_says_it_goes_to_the_run(rule, data):
         rule(lr=0.01)
 
 
+def torch_momentum(x, y, *, lr: float, momentum: float, steps: int) -> torch.Tensor:
+    """The oracle: where torch.optim.SGD's own momentum takes the line's parameters from zero."""
+    a = torch.zeros(2, requires_grad=True)
+    optimiser = torch.optim.SGD([a], lr=lr, momentum=momentum)
+    for _ in range(steps):
+        optimiser.zero_grad()
+        linear_mse(a, x, y).backward()
+        optimiser.step()
+    return a.detach()
+
+
 def test_torch_optims_momentum_given_to_a_run_is_answered_with_the_rule_that_takes_the_same_steps(data):
     x, y = data
     with pytest.raises(TypeError) as raised:
         gradient_descent(linear_mse, torch.zeros(2), x, y, lr=0.05, steps=5, momentum=0.9)
     rule = str(raised.value).split("must be given rule=", 1)[1].split(", got")[0]  # the rule the message offers
     ours = gradient_descent(linear_mse, torch.zeros(2), x, y, lr=0.05, steps=5, rule=eval(rule, {"Momentum": Momentum}))
-    a = torch.zeros(2, requires_grad=True)
-    optimiser = torch.optim.SGD([a], lr=0.05, momentum=0.9)  # the oracle: torch's own momentum
-    for _ in range(5):
-        optimiser.zero_grad()
-        linear_mse(a, x, y).backward()
-        optimiser.step()
-    torch.testing.assert_close(ours.final, a.detach())
+    torch.testing.assert_close(ours.final, torch_momentum(x, y, lr=0.05, momentum=0.9, steps=5))
 
 
 def test_heavy_ball_given_momentums_name_beta_says_it_takes_momentum(data):
@@ -179,10 +184,4 @@ def test_heavy_ball_given_momentums_name_beta_says_it_takes_momentum(data):
         heavy_ball(linear_mse, torch.zeros(2), x, y, lr=0.05, steps=5, beta=0.9)
     fix = str(raised.value).rsplit("write heavy_ball(..., ", 1)[1].rstrip(")")  # what the message says to write
     ours = heavy_ball(linear_mse, torch.zeros(2), x, y, lr=0.05, steps=5, **eval(f"dict({fix})"))
-    a = torch.zeros(2, requires_grad=True)
-    optimiser = torch.optim.SGD([a], lr=0.05, momentum=0.9)  # the oracle: torch's own momentum
-    for _ in range(5):
-        optimiser.zero_grad()
-        linear_mse(a, x, y).backward()
-        optimiser.step()
-    torch.testing.assert_close(ours.final, a.detach())
+    torch.testing.assert_close(ours.final, torch_momentum(x, y, lr=0.05, momentum=0.9, steps=5))
